@@ -1,0 +1,48 @@
+# Set-up needs only Python >= 3.11 and make: uv is bootstrapped into .tools from PyPI, and
+# the locked environment (uv.lock) is synced into .venv.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.synced-stamp
+BUILD := build
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: env demo test lint format bench-extract clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): $(UV) pyproject.toml uv.lock
+	$(UV) sync --all-extras --frozen
+	touch $@
+
+env: $(STAMP)
+
+demo: env
+	rm -rf $(BUILD)/demo
+	$(BIN)/notesmig sample --out $(BUILD)/demo/sample
+	$(BIN)/notesmig inspect $(BUILD)/demo/sample
+	$(BIN)/notesmig extract $(BUILD)/demo/sample --out $(BUILD)/demo/extract
+
+test: env
+	$(BIN)/pytest
+
+lint: env
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: env
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench-extract: env
+	$(BIN)/python bench/bench_extract.py
+
+clean:
+	rm -rf $(BUILD) $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,230 @@
+"""The ``notesmig`` command line: inspect and extract DXL exports, generate the sample corpus.
+
+Exit codes: 0 when every file was read to its end; 1 when any file stopped early (malformed,
+unsafe, wrong encoding), after every other file was still processed; 2 for bad arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import tzinfo
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from notesmig.dxl.blobs import BlobStore
+from notesmig.dxl.scan import FileReport, discover, scan_file
+from notesmig.extract import DOCUMENTS_FILE, SUMMARY_FILE
+from notesmig.extract import extract as run_extract
+from notesmig.sample.corpus import generate
+
+app = typer.Typer(
+    help="Migrate Lotus Notes/Domino applications (DXL exports) into SharePoint Online.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+# A progress bar is only worth drawing when reading takes noticeable time.
+_PROGRESS_THRESHOLD = 32 << 20
+
+PathsArgument = Annotated[
+    list[Path], typer.Argument(help="DXL files (.dxl/.xml) or folders of them.", show_default=False)
+]
+AssumeTzOption = Annotated[
+    str | None,
+    typer.Option(
+        "--assume-tz",
+        help="IANA zone for date-times exported without a UTC offset (e.g. Asia/Tokyo). "
+        "Without it such values are reported as errors rather than guessed.",
+    ),
+]
+
+
+def _zone(name: str | None) -> tzinfo | None:
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise typer.BadParameter(f"unknown time zone {name!r}", param_hint="--assume-tz") from exc
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise typer.BadParameter(
+            "not found: " + ", ".join(str(p) for p in missing), param_hint="PATH"
+        )
+    found = discover(paths)
+    if not found:
+        raise typer.BadParameter("no .dxl or .xml files in the paths given", param_hint="PATH")
+    return found
+
+
+@contextmanager
+def _progress(files: list[Path], enabled: bool) -> Iterator[Callable[[int], None] | None]:
+    total = sum(p.stat().st_size for p in files)
+    if not enabled or total < _PROGRESS_THRESHOLD or not errors.is_terminal:
+        yield None
+        return
+    with Progress(
+        TextColumn("[bold]reading DXL"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("read", total=total)
+        yield lambda advance: bar.advance(task, advance)
+
+
+def _report_errors(reports: list[FileReport]) -> None:
+    for report in reports:
+        for error in report.errors:
+            where = str(report.file)
+            if error.line is not None:
+                where += f":{error.line}" + (f":{error.column}" if error.column else "")
+            document = f" (document {error.document})" if error.document else ""
+            level = "[red]error[/red]" if error.fatal else "[yellow]warning[/yellow]"
+            errors.print(f"{level} {where}{document}: {error.message}", highlight=False)
+
+
+@app.command()
+def inspect(
+    paths: PathsArgument,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per file instead of a table.")
+    ] = False,
+    assume_tz: AssumeTzOption = None,
+) -> None:
+    """Summarise DXL exports: documents per form, responses, item types, attachments, errors."""
+    files = _files(paths)
+    zone = _zone(assume_tz)
+    store = BlobStore(None)
+    reports = []
+    with _progress(files, not as_json) as advance:
+        for path in files:
+            report, documents = scan_file(path, store, assume_tz=zone, progress=advance)
+            for _ in documents:
+                pass
+            reports.append(report)
+            if as_json:
+                sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
+    if not as_json:
+        console.print(_inventory_table(reports))
+    _report_errors(reports)
+    raise typer.Exit(1 if any(r.failed for r in reports) else 0)
+
+
+def _inventory_table(reports: list[FileReport]) -> Table:
+    table = Table(title="DXL inventory", show_lines=True)
+    for column in (
+        "file",
+        "database",
+        "replica id",
+        "documents",
+        "forms",
+        "responses",
+        "item types",
+        "attachments",
+        "rich text",
+        "errors",
+    ):
+        table.add_column(column, overflow="fold")
+    for r in reports:
+        forms = "\n".join(f"{name}: {count}" for name, count in sorted(r.forms.items()))
+        types = ", ".join(sorted(r.item_types))
+        attachments = f"{len(r.attachments)} ({_size(r.attachment_bytes)})"
+        status = f"[red]{len(r.errors)}[/red]" if r.errors else "0"
+        if r.failed:
+            status += " [red](stopped)[/red]"
+        table.add_row(
+            r.file.name,
+            r.title or "",
+            r.replica_id or "",
+            str(r.documents),
+            forms,
+            str(r.responses),
+            types,
+            attachments,
+            str(r.richtext_items),
+            status,
+        )
+    return table
+
+
+def _size(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{count} B"
+
+
+@app.command()
+def extract(
+    paths: PathsArgument,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    assume_tz: AssumeTzOption = None,
+) -> None:
+    """Extract documents to OUT/documents.jsonl, attachments to OUT/blobs/, and OUT/summary.json."""
+    files = _files(paths)
+    zone = _zone(assume_tz)
+    with _progress(files, True) as advance:
+        result = run_extract(files, out, assume_tz=zone, progress=advance)
+    totals = result.totals()
+    _report_errors(result.files)
+    console.print(
+        f"{totals['documents']} documents from {totals['files']} file(s), "
+        f"{totals['attachments']} attachments ({_size(totals['attachment_bytes'])}), "
+        f"{totals['errors']} problem(s) reported"
+    )
+    console.print(f"  {out / DOCUMENTS_FILE}\n  {out / 'blobs'}\n  {out / SUMMARY_FILE}")
+    if result.failed_files:
+        errors.print(
+            f"[red]{len(result.failed_files)} file(s) could not be read to the end[/red]; "
+            "their documents before the fault were extracted."
+        )
+    raise typer.Exit(1 if result.failed_files else 0)
+
+
+@app.command()
+def sample(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the sample .dxl files.")],
+    scale: Annotated[int, typer.Option(min=1, help="Multiplies every document count.")] = 1,
+    seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 2025,
+) -> None:
+    """Generate the bundled sample corpus: four Notes applications of a Japanese city."""
+    for written in generate(out, scale=scale, seed=seed):
+        console.print(
+            f"{written.path}  {written.title}  {written.documents} documents  "
+            f"{_size(written.path.stat().st_size)}"
+        )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

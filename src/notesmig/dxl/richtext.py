@@ -1,0 +1,500 @@
+"""Notes rich text (DXL ``<richtext>``) to safe HTML.
+
+Paragraph definitions (``<pardef>``) give alignment and list style; a ``<par>`` without ``def``
+keeps the previous paragraph's. Runs carry fonts, tables keep spans and widths, sections keep
+their title, and Notes links (doclink, viewlink, databaselink) become ``notes:///`` links that
+also carry their target as ``data-notes-*`` attributes for the link-rewriting stage. Inline
+pictures go to the blob store. What cannot be converted (buttons, computed text, OLE objects,
+Notes bitmaps...) leaves a visible ``[Notes ...]`` marker and is counted, never dropped.
+
+Everything produced is passed through nh3 with an allowlist, so scripts, event handlers and
+``javascript:`` URLs cannot survive whatever the export contains.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import nh3
+from lxml import etree
+
+from notesmig.dxl.blobs import BlobResult
+from notesmig.dxl.model import Attachment, ExtractionIssue, NotesLink
+from notesmig.dxl.xml import line_of, local_name, text_of
+
+_ALLOWED_TAGS = {
+    "p",
+    "br",
+    "span",
+    "strong",
+    "em",
+    "u",
+    "s",
+    "sup",
+    "sub",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "colgroup",
+    "col",
+    "tbody",
+    "tr",
+    "td",
+    "hr",
+    "img",
+    "div",
+    "figure",
+    "figcaption",
+    "pre",
+}
+_ALLOWED_ATTRIBUTES = {
+    "*": {"class", "style"},
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "ol": {"type"},
+}
+_ALLOWED_STYLES = {
+    "color",
+    "background-color",
+    "font-size",
+    "font-family",
+    "text-align",
+    "width",
+    "list-style-type",
+    "white-space",
+    "margin-left",
+}
+_URL_SCHEMES = {"http", "https", "mailto", "ftp", "notes"}
+
+_LISTS = {
+    "bullet": ("ul", None, None),
+    "circle": ("ul", None, "circle"),
+    "square": ("ul", None, "square"),
+    "check": ("ul", None, None),
+    "number": ("ol", None, None),
+    "alphaupper": ("ol", "A", None),
+    "alphalower": ("ol", "a", None),
+    "romanupper": ("ol", "I", None),
+    "romanlower": ("ol", "i", None),
+}
+_ALIGN = {"center": "center", "right": "right", "full": "justify", "left": "left"}
+_FONT_TAGS = {
+    "bold": "strong",
+    "italic": "em",
+    "underline": "u",
+    "strikethrough": "s",
+    "superscript": "sup",
+    "subscript": "sub",
+}
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}|[a-z]{3,20}")
+_SIZE = re.compile(r"\d{1,3}(?:\.\d+)?(?:pt|px|in|%)")
+_FONT_NAME = re.compile(r"[^;\"'<>{}\\]{1,64}")
+_LENGTH = re.compile(r"\d{1,5}(?:\.\d+)?(?:px|in|%|cm)?")
+_IMAGE_FORMATS = ("gif", "jpeg", "png")
+_IMAGE_TYPES = {"gif": "image/gif", "jpeg": "image/jpeg", "png": "image/png"}
+
+# Elements whose content is layout or code, with nothing a reader would miss.
+_SILENT = {
+    "code",
+    "formula",
+    "border",
+    "cellbackground",
+    "tablerowstyle",
+    "parstyle",
+    "font",
+    "pardef",
+    "tablecolumn",
+    "associatedfiles",
+    "lotusscript",
+    "javascript",
+}
+# Elements that stand for something a reader would see in Notes but HTML cannot show.
+_UNCONVERTED_LABELS = {
+    "button": "button",
+    "computedtext": "computed text",
+    "objectref": "OLE object",
+    "notesbitmap": "Notes bitmap",
+    "imageref": "image resource",
+    "field": "field",
+    "sharedfieldref": "shared field",
+    "actionhotspot": "action hotspot",
+    "popup": "pop-up",
+    "javaapplet": "Java applet",
+    "region": "hotspot region",
+    "embeddedview": "embedded view",
+    "embeddedoutline": "embedded outline",
+    "embeddednavigator": "embedded navigator",
+    "embeddedfolderpane": "embedded folder pane",
+    "embeddeddatepicker": "embedded date picker",
+    "embeddedfileuploadcontrol": "file upload control",
+    "embeddedcontrol": "embedded control",
+    "imagemap": "image map",
+    "layer": "layer",
+    "richtextdata": "uninterpreted rich text",
+    "compositedata": "uninterpreted rich text",
+    "subformref": "subform",
+    "nonxmlchar": "character not representable in XML",
+    "namedelementlink": "named element link",
+    "formregionbegin": "form region",
+    "formregionend": "form region",
+}
+# Unconverted elements whose text content is still shown inside the marker.
+_KEEP_TEXT = {"button", "actionhotspot", "popup", "region", "objectref", "namedelementlink"}
+
+
+def sanitize_html(markup: str) -> str:
+    """Allowlist-sanitize HTML: only the tags, attributes, styles and schemes notesmig emits."""
+    return nh3.clean(
+        markup,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        generic_attribute_prefixes={"data-notes-"},
+        filter_style_properties=_ALLOWED_STYLES,
+        link_rel="noopener noreferrer",
+    )
+
+
+@dataclass
+class RichTextResult:
+    html: str
+    links: list[NotesLink] = field(default_factory=list)
+    pictures: list[Attachment] = field(default_factory=list)
+    unconverted: Counter[str] = field(default_factory=Counter)
+    issues: list[ExtractionIssue] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _ParDef:
+    align: str | None = None
+    list_kind: str | None = None
+
+
+def _attr(element: etree._Element, name: str) -> str | None:
+    value = element.get(name)
+    return value if value else None
+
+
+def _text(value: str | None) -> str:
+    return html.escape(value, quote=False) if value else ""
+
+
+def _attribute(name: str, value: str | None) -> str:
+    return f' {name}="{html.escape(value, quote=True)}"' if value else ""
+
+
+class RichTextConverter:
+    """Converts one rich text item; ``take_blob`` resolves ``#blob:N`` tokens of pictures."""
+
+    def __init__(
+        self,
+        item_name: str,
+        take_blob: Callable[[str | None], BlobResult | None],
+        blob_url_prefix: str = "blobs/",
+    ) -> None:
+        self.item_name = item_name
+        self._take_blob = take_blob
+        self._blob_url_prefix = blob_url_prefix
+        self._pardefs: dict[str, _ParDef] = {}
+        self._current = _ParDef()
+        self._result = RichTextResult(html="")
+        self._out: list[str] = []
+
+    def convert(self, richtext: etree._Element) -> RichTextResult:
+        self._blocks(richtext)
+        self._result.html = sanitize_html("".join(self._out))
+        return self._result
+
+    # -- blocks ---------------------------------------------------------------------------
+
+    def _blocks(self, container: Iterable[etree._Element]) -> None:
+        open_list: tuple[str, str | None, str | None] | None = None
+        out = self._out
+        for child in container:
+            name = local_name(child)
+            if name == "pardef":
+                self._define(child)
+                continue
+            if name == "par":
+                definition = self._paragraph_definition(child)
+                wanted = _LISTS.get(definition.list_kind or "")
+                if wanted != open_list:
+                    if open_list is not None:
+                        out.append(f"</{open_list[0]}>")
+                    if wanted is not None:
+                        tag, list_type, style = wanted
+                        style_attr = f"list-style-type:{style}" if style else None
+                        out.append(
+                            f"<{tag}{_attribute('type', list_type)}"
+                            f"{_attribute('style', style_attr)}>"
+                        )
+                    open_list = wanted
+                self._paragraph(child, definition, in_list=wanted is not None)
+                continue
+            if open_list is not None:
+                out.append(f"</{open_list[0]}>")
+                open_list = None
+            if name == "table":
+                self._table(child)
+            elif name == "section":
+                self._section(child)
+            elif name == "block":
+                self._blocks(child)
+            elif name in _SILENT or not name:
+                continue
+            else:
+                self._marker(child, name)
+        if open_list is not None:
+            out.append(f"</{open_list[0]}>")
+
+    def _define(self, pardef: etree._Element) -> None:
+        identifier = pardef.get("id")
+        definition = _ParDef(
+            align=_ALIGN.get(pardef.get("align") or ""), list_kind=_attr(pardef, "list")
+        )
+        if identifier is not None:
+            self._pardefs[identifier] = definition
+
+    def _paragraph_definition(self, par: etree._Element) -> _ParDef:
+        reference = par.get("def")
+        if reference is not None:
+            self._current = self._pardefs.get(reference, _ParDef())
+        return self._current
+
+    def _paragraph(self, par: etree._Element, definition: _ParDef, *, in_list: bool) -> None:
+        style = f"text-align:{definition.align}" if definition.align else None
+        tag = "li" if in_list else "p"
+        self._out.append(f"<{tag}{_attribute('style', style)}>")
+        start = len(self._out)
+        self._inline(par)
+        if len(self._out) == start and not in_list:
+            self._out.append("<br>")
+        self._out.append(f"</{tag}>")
+
+    def _table(self, table: etree._Element) -> None:
+        out = self._out
+        out.append('<table class="notes-table">')
+        columns = [c for c in table if local_name(c) == "tablecolumn"]
+        if columns:
+            out.append("<colgroup>")
+            for column in columns:
+                width = column.get("width")
+                style = f"width:{width}" if width and _LENGTH.fullmatch(width) else None
+                out.append(f"<col{_attribute('style', style)}>")
+            out.append("</colgroup>")
+        out.append("<tbody>")
+        for row in table:
+            if local_name(row) != "tablerow":
+                continue
+            out.append("<tr>")
+            for cell in row:
+                if local_name(cell) != "tablecell":
+                    continue
+                colspan = cell.get("columnspan")
+                rowspan = cell.get("rowspan")
+                bgcolor = cell.get("bgcolor")
+                style = (
+                    f"background-color:{bgcolor}"
+                    if bgcolor and _COLOR.fullmatch(bgcolor) and bgcolor != "system"
+                    else None
+                )
+                out.append(
+                    "<td"
+                    + (_attribute("colspan", colspan) if colspan and colspan != "1" else "")
+                    + (_attribute("rowspan", rowspan) if rowspan and rowspan != "1" else "")
+                    + _attribute("style", style)
+                    + ">"
+                )
+                self._blocks(cell)
+                out.append("</td>")
+            out.append("</tr>")
+        out.append("</tbody></table>")
+
+    def _section(self, section: etree._Element) -> None:
+        self._out.append('<div class="notes-section">')
+        body = []
+        for child in section:
+            if local_name(child) == "sectiontitle":
+                self._out.append('<p class="notes-section-title"><strong>')
+                self._inline(child)
+                self._out.append("</strong></p>")
+            else:
+                body.append(child)
+        self._blocks(body)
+        self._out.append("</div>")
+
+    # -- inline ---------------------------------------------------------------------------
+
+    def _inline(self, element: etree._Element) -> None:
+        out = self._out
+        if element.text:
+            out.append(_text(element.text))
+        for child in element:
+            self._inline_element(child)
+            if child.tail:
+                out.append(_text(child.tail))
+
+    def _inline_element(self, child: etree._Element) -> None:
+        name = local_name(child)
+        out = self._out
+        if name == "run":
+            self._run(child)
+        elif name == "break":
+            out.append("<br>")
+        elif name == "tab":
+            out.append("\u2003")
+        elif name == "text":
+            self._inline(child)
+        elif name == "urllink":
+            href = child.get("href")
+            out.append(f"<a{_attribute('href', href)}>")
+            self._inline(child)
+            out.append("</a>")
+        elif name in ("doclink", "viewlink", "databaselink"):
+            self._notes_link(child, name)
+        elif name == "attachmentref":
+            self._attachment_ref(child)
+        elif name == "picture":
+            self._picture(child)
+        elif name == "horizrule":
+            out.append("<hr>")
+        elif name in ("anchor", "span", "namedelementref"):
+            self._inline(child)
+        elif name in ("par", "table", "section", "block"):
+            # Block content inside inline content (seen in objectref): keep it, as blocks.
+            self._blocks([child])
+        elif name in _SILENT or not name:
+            return
+        else:
+            self._marker(child, name)
+
+    def _run(self, run: etree._Element) -> None:
+        font = next((c for c in run if local_name(c) == "font"), None)
+        closers: list[str] = []
+        if font is not None:
+            styles = []
+            color = font.get("color")
+            if color and color != "system" and _COLOR.fullmatch(color):
+                styles.append(f"color:{color}")
+            size = font.get("size")
+            if size and _SIZE.fullmatch(size):
+                styles.append(f"font-size:{size}")
+            face = font.get("name")
+            if face and _FONT_NAME.fullmatch(face):
+                styles.append(f"font-family:'{face}'")
+            if styles:
+                self._out.append(f'<span style="{html.escape(";".join(styles))}">')
+                closers.append("</span>")
+            for style in (font.get("style") or "").split():
+                tag = _FONT_TAGS.get(style)
+                if tag:
+                    self._out.append(f"<{tag}>")
+                    closers.append(f"</{tag}>")
+        self._inline(run)
+        self._out.extend(reversed(closers))
+
+    def _notes_link(self, link: etree._Element, kind: str) -> None:
+        database = _attr(link, "database")
+        view = _attr(link, "view")
+        document = _attr(link, "document")
+        server = _attr(link, "server")
+        description = _attr(link, "description")
+        self._result.links.append(
+            NotesLink(kind, self.item_name, database, view, document, server, description)
+        )
+        path = "/".join(part for part in (database, view, document) if part)
+        attributes = (
+            _attribute("href", f"notes:///{path}" if path else None)
+            + _attribute("title", description)
+            + _attribute("data-notes-link", kind)
+            + _attribute("data-notes-database", database)
+            + _attribute("data-notes-view", view)
+            + _attribute("data-notes-document", document)
+            + _attribute("data-notes-server", server)
+        )
+        self._out.append(f'<a class="notes-link"{attributes}>')
+        start = len(self._out)
+        self._inline(link)
+        if len(self._out) == start:
+            self._out.append(_text(description or f"[{kind}]"))
+        self._out.append("</a>")
+
+    def _attachment_ref(self, ref: etree._Element) -> None:
+        name = ref.get("name") or ""
+        shown = ref.get("displayname") or name
+        self._out.append(
+            f'<a class="notes-attachment"{_attribute("data-notes-attachment", name)}>'
+            f"{_text(shown)}</a>"
+        )
+
+    def _picture(self, picture: etree._Element) -> None:
+        image = None
+        caption = None
+        for child in picture:
+            name = local_name(child)
+            if name in _IMAGE_FORMATS:
+                image = child
+            elif name == "caption":
+                caption = child.text
+            elif name in ("notesbitmap", "imageref"):
+                self._marker(child, name)
+        if image is not None:
+            fmt = local_name(image)
+            blob = self._take_blob(image.text)
+            if blob is None or blob.sha256 is None:
+                reason = blob.error if blob is not None else "no image data"
+                self._result.issues.append(
+                    ExtractionIssue(
+                        "picture-unreadable",
+                        f"{fmt} picture: {reason}",
+                        self.item_name,
+                        line_of(image),
+                    )
+                )
+                self._marker(image, "picture")
+            else:
+                name = f"picture-{blob.sha256[:12]}.{'jpg' if fmt == 'jpeg' else fmt}"
+                self._result.pictures.append(
+                    Attachment(
+                        name=name,
+                        size=blob.size,
+                        sha256=blob.sha256,
+                        blob=blob.path,
+                        kind="picture",
+                        item=self.item_name,
+                    )
+                )
+                width = picture.get("width", "").removesuffix("px")
+                height = picture.get("height", "").removesuffix("px")
+                self._out.append(
+                    "<img"
+                    + _attribute("src", f"{self._blob_url_prefix}{blob.sha256[:2]}/{blob.sha256}")
+                    + _attribute("alt", picture.get("alttext") or caption or "")
+                    + _attribute("width", width if width.isdigit() else None)
+                    + _attribute("height", height if height.isdigit() else None)
+                    + _attribute("data-notes-sha256", blob.sha256)
+                    + _attribute("data-notes-content-type", _IMAGE_TYPES[fmt])
+                    + ">"
+                )
+        if caption:
+            self._out.append(f'<span class="notes-caption">{_text(caption)}</span>')
+
+    def _marker(self, element: etree._Element, name: str) -> None:
+        self._result.unconverted[name] += 1
+        label = _UNCONVERTED_LABELS.get(name, name)
+        detail = element.get("name") or element.get("description") or ""
+        if name in _KEEP_TEXT:
+            text = " ".join(text_of(element).split())
+            detail = detail or text
+        suffix = f": {detail}" if detail else ""
+        self._out.append(
+            f'<span class="notes-unconverted"{_attribute("data-notes-element", name)}>'
+            f"[Notes {_text(label)}{_text(suffix)}]</span>"
+        )

@@ -1,0 +1,1 @@
+"""The bundled sample corpus: generated Notes applications of a Japanese city, as DXL."""
