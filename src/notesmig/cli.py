@@ -117,8 +117,8 @@ def inspect(
     assume_tz: AssumeTzOption = None,
 ) -> None:
     """Summarise DXL exports: documents per form, responses, item types, attachments, errors."""
-    files = _files(paths)
     zone = _zone(assume_tz)
+    files = _files(paths)
     store = BlobStore(None)
     reports = []
     with _progress(files, not as_json) as advance:
@@ -188,8 +188,8 @@ def extract(
     assume_tz: AssumeTzOption = None,
 ) -> None:
     """Extract documents to OUT/documents.jsonl, attachments to OUT/blobs/, and OUT/summary.json."""
-    files = _files(paths)
     zone = _zone(assume_tz)
+    files = _files(paths)
     with _progress(files, True) as advance:
         result = run_extract(files, out, assume_tz=zone, progress=advance)
     totals = result.totals()

@@ -24,7 +24,7 @@ from lxml import etree
 
 from notesmig.dxl.blobs import BlobResult
 from notesmig.dxl.model import Attachment, ExtractionIssue, NotesLink
-from notesmig.dxl.xml import line_of, local_name, text_of
+from notesmig.dxl.xml import line_of, local_name
 
 _ALLOWED_TAGS = {
     "p",
@@ -175,6 +175,16 @@ class RichTextResult:
 class _ParDef:
     align: str | None = None
     list_kind: str | None = None
+
+
+def _visible_text(element: etree._Element) -> str:
+    """Text a Notes user would see: everything except code, formulas and layout."""
+    pieces = [element.text or ""]
+    for child in element:
+        if local_name(child) not in _SILENT:
+            pieces.append(_visible_text(child))
+        pieces.append(child.tail or "")
+    return "".join(pieces)
 
 
 def _attr(element: etree._Element, name: str) -> str | None:
@@ -491,7 +501,7 @@ class RichTextConverter:
         label = _UNCONVERTED_LABELS.get(name, name)
         detail = element.get("name") or element.get("description") or ""
         if name in _KEEP_TEXT:
-            text = " ".join(text_of(element).split())
+            text = " ".join(_visible_text(element).split())
             detail = detail or text
         suffix = f": {detail}" if detail else ""
         self._out.append(

@@ -28,6 +28,7 @@ from notesmig.errors import EncodingMismatchError, SourcePosition, UnsafeDxlErro
 CHUNK_SIZE = 1 << 20
 BLOB_TOKEN_PREFIX = "#blob:"  # noqa: S105 (a marker, not a secret)
 _MAX_PROLOG = 1 << 20
+_MAX_DECLARATION = 4096
 _MAX_HELD_TAG = 4096
 
 _OPENINGS = re.compile(rb"<(filedata|gif|jpeg|png)(?:\s[^<>]*)?>|<!--|<!\[CDATA\[")
@@ -106,7 +107,7 @@ class DxlByteSource:
                     break
                 self.bytes_read += len(raw)
                 if first:
-                    raw = self._start(raw)
+                    raw = self._start(self._whole_declaration(raw, stream))
                     first = False
                 text = self._to_utf8(raw, final=False)
                 out = self._intercept(text)
@@ -136,6 +137,20 @@ class DxlByteSource:
         return self.blobs.pop(key, None)
 
     # -- encoding -------------------------------------------------------------------------
+
+    @staticmethod
+    def _whole_declaration(raw: bytes, stream: BinaryIO) -> bytes:
+        """Extend the first chunk until it holds the whole XML declaration (if any)."""
+        while (
+            (raw.startswith(b"<?xml") or b"<?xml".startswith(raw))
+            and b"?>" not in raw
+            and len(raw) < _MAX_DECLARATION
+        ):
+            more = stream.read(_MAX_DECLARATION)
+            if not more:
+                break
+            raw += more
+        return raw
 
     def _start(self, raw: bytes) -> bytes:
         if raw.startswith(codecs.BOM_UTF8):

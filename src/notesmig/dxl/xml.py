@@ -19,8 +19,3 @@ def line_of(element: etree._Element) -> int | None:
     """The source line an element started on, when the parser recorded it."""
     line = element.sourceline
     return line if isinstance(line, int) else None
-
-
-def text_of(element: etree._Element) -> str:
-    """All text inside an element, in document order."""
-    return "".join(str(piece) for piece in element.itertext())

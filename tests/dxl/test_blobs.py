@@ -1,0 +1,38 @@
+"""The content-addressed blob store."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from notesmig.dxl.blobs import BlobStore
+
+
+@given(st.binary(max_size=4096), st.lists(st.integers(min_value=1, max_value=97), min_size=1))
+def test_any_split_of_base64_decodes_to_the_same_bytes(data: bytes, cuts: list[int]) -> None:
+    text = base64.encodebytes(data)
+    writer = BlobStore(None).writer()
+    position = 0
+    for cut in cuts * (len(text) // max(1, sum(cuts)) + 1):
+        writer.feed(text[position : position + cut])
+        position += cut
+    writer.feed(text[position:])
+    result = writer.finish()
+    assert result.error is None
+    assert (result.size, result.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+
+
+def test_store_layout_and_no_leftovers(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    result = store.put_bytes(b"hello")
+    digest = hashlib.sha256(b"hello").hexdigest()
+    assert result.path == f"{digest[:2]}/{digest}"
+    assert (tmp_path / digest[:2] / digest).read_bytes() == b"hello"
+    failed = store.writer()
+    failed.feed(b"####")
+    assert failed.finish().error is not None
+    assert list((tmp_path / "tmp").iterdir()) == []

@@ -1,0 +1,101 @@
+"""Rich text conversion details and the sanitizer's guarantees."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from notesmig.dxl.richtext import RichTextConverter, sanitize_html
+
+NS = "http://www.lotus.com/dxl"
+
+
+def convert(body: str) -> tuple[str, RichTextConverter]:
+    element = etree.fromstring(f"<richtext xmlns='{NS}'>{body}</richtext>")
+    converter = RichTextConverter("Body", lambda _text: None)
+    result = converter.convert(element)
+    return result.html, converter
+
+
+def test_fonts_alignment_and_breaks() -> None:
+    html, _ = convert(
+        "<pardef id='1' align='center'/><par def='1'><run><font style='bold italic underline "
+        "strikethrough' color='#ff0000' size='14pt' name='MS Gothic'/>見出し</run><break/>次</par>"
+        "<par>inherits center</par>"
+    )
+    assert html == (
+        '<p style="text-align:center"><span style="color:#ff0000;font-size:14pt;'
+        'font-family:&quot;MS Gothic&quot;"><strong><em><u><s>見出し</s></u></em></strong></span><br>次</p>'
+        '<p style="text-align:center">inherits center</p>'
+    )
+
+
+def test_table_spans_and_widths() -> None:
+    html, _ = convert(
+        "<table><tablecolumn width='1in'/><tablecolumn width='2in'/><tablerow>"
+        "<tablecell columnspan='2' bgcolor='#eeeeee'><par>合計</par></tablecell></tablerow>"
+        "<tablerow><tablecell rowspan='2'><par>a</par></tablecell><tablecell><par>b</par>"
+        "</tablecell></tablerow></table>"
+    )
+    assert '<col style="width:1in"><col style="width:2in">' in html
+    assert '<td colspan="2" style="background-color:#eeeeee"><p>合計</p></td>' in html
+    assert '<td rowspan="2"><p>a</p></td>' in html
+
+
+def test_links_keep_notes_targets() -> None:
+    html, _ = convert(
+        "<par><doclink database='AAAA0000BBBB1111' view='V1' document='D1' description='規程'>"
+        "<run>旅費規程</run></doclink> <viewlink database='AAAA0000BBBB1111' view='V2'/> "
+        "<urllink href='https://example.jp/a?b=1&amp;c=2'><run>site</run></urllink></par>"
+    )
+    assert (
+        '<a class="notes-link" href="notes:///AAAA0000BBBB1111/V1/D1" title="規程" '
+        'data-notes-link="doclink" data-notes-database="AAAA0000BBBB1111" data-notes-view="V1" '
+        'data-notes-document="D1" rel="noopener noreferrer">旅費規程</a>'
+    ) in html
+    assert 'href="notes:///AAAA0000BBBB1111/V2"' in html and ">[viewlink]</a>" in html
+    assert '<a href="https://example.jp/a?b=1&amp;c=2" rel="noopener noreferrer">site</a>' in html
+
+
+def test_unconverted_elements_leave_markers_and_counts() -> None:
+    html, converter = convert(
+        "<par><button>承認<code event='click'><formula>@Command([FileSave])</formula></code>"
+        "</button><computedtext><code event='value'><formula>@Now</formula></code></computedtext>"
+        "<embeddedview/></par>"
+    )
+    assert "[Notes button: 承認]" in html
+    assert "[Notes computed text]" in html and "[Notes embedded view]" in html
+    assert "@Command" not in html and "@Now" not in html
+    assert converter._result.unconverted == {"button": 1, "computedtext": 1, "embeddedview": 1}
+
+
+def test_hostile_links_and_markup_are_neutralised() -> None:
+    html, _ = convert(
+        "<par><urllink href='javascript:alert(1)'><run>x</run></urllink>"
+        "<urllink href='JaVaScRiPt:alert(1)'><run>y</run></urllink>"
+        "&lt;script&gt;alert(1)&lt;/script&gt;<run><font name='x;background:url(javascript:1)'/>z"
+        "</run></par>"
+    )
+    assert "javascript" not in html.lower()
+    assert "&lt;script&gt;" in html and "<script" not in html
+
+
+@settings(max_examples=300)
+@given(st.text())
+def test_sanitizer_never_lets_script_through(text: str) -> None:
+    attacks = [
+        f"<script>{text}</script>",
+        f"<img src=x onerror='{text}'>",
+        f"<a href='javascript:{text}'>x</a>",
+        f"<p style='background:url(javascript:{text})'>x</p>",
+        f"<iframe src='{text}'></iframe>{text}",
+        f"<svg onload=alert(1)>{text}</svg>",
+    ]
+    for attack in attacks:
+        cleaned = sanitize_html(attack).lower()
+        assert "<script" not in cleaned
+        assert "<iframe" not in cleaned and "<svg" not in cleaned
+        assert "onerror=" not in cleaned and "onload=" not in cleaned
+        assert "javascript:" not in cleaned or "javascript:" in text.lower()
+        assert 'href="javascript' not in cleaned

@@ -1,0 +1,57 @@
+"""The notesmig console script, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+NOTESMIG = str(Path(sys.executable).with_name("notesmig"))
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [NOTESMIG, *map(str, args)], capture_output=True, text=True, timeout=300, check=False,
+        env={"COLUMNS": "200", "PATH": str(Path(sys.executable).parent)},
+    )  # fmt: skip
+
+
+def test_inspect_json_reports_every_file_and_fails_on_the_broken_one(dxl_real: Path) -> None:
+    done = run("inspect", "--json", dxl_real / "plomino-test_binaries.xml",
+               dxl_real / "plomino-dxlDatabaseBadXML.xml", dxl_real / "plomino-test1.xml")  # fmt: skip
+    assert done.returncode == 1
+    reports = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [Path(r["file"]).name for r in reports] == [
+        "plomino-test_binaries.xml", "plomino-dxlDatabaseBadXML.xml", "plomino-test1.xml"
+    ]  # fmt: skip
+    binaries, bad, test1 = reports
+    assert binaries["documents"] == 5 and binaries["forms"] == {"binaryForm": 5}
+    by_name = {a["name"]: a for a in binaries["attachments"]}
+    assert by_name["overlord59-tux-samourai-1773.png"]["size"] == 47127
+    assert test1["documents"] == 2 and test1["replica_id"] == "C12575C3002B6B52"
+    assert bad["errors"][0]["line"] == 15 and bad["errors"][0]["fatal"] is True
+    assert "plomino-dxlDatabaseBadXML.xml:15:16" in done.stderr
+
+
+def test_sample_inspect_and_extract(tmp_path: Path) -> None:
+    made = run("sample", "--out", tmp_path / "sample", "--seed", "11")
+    assert made.returncode == 0, made.stderr
+    assert len(list((tmp_path / "sample").glob("*.dxl"))) == 4
+    table = run("inspect", tmp_path / "sample")
+    assert table.returncode == 0, table.stderr
+    for expected in ("掲示板", "文書ライブラリ", "出張申請", "火災ごみ減免申請", "TripRequest: 20"):
+        assert expected in table.stdout
+    extracted = run("extract", tmp_path / "sample", "--out", tmp_path / "out")
+    assert extracted.returncode == 0, extracted.stderr
+    lines = (tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8").splitlines()
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert len(lines) == summary["totals"]["documents"]
+    assert f"{len(lines)} documents from 4 file(s)" in extracted.stdout
+
+
+def test_bad_arguments_exit_2_with_a_message(tmp_path: Path) -> None:
+    missing = run("inspect", tmp_path / "nope.dxl")
+    assert missing.returncode == 2 and "not found" in missing.stderr
+    zone = run("inspect", "--assume-tz", "Mars/Olympus", tmp_path)
+    assert zone.returncode == 2 and "unknown time zone" in zone.stderr
