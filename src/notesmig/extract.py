@@ -68,13 +68,16 @@ def extract(
     out_dir.mkdir(parents=True, exist_ok=True)
     store = BlobStore(out_dir / BLOBS_DIR)
     result = ExtractResult(out_dir)
-    with (out_dir / DOCUMENTS_FILE).open("w", encoding="utf-8") as sink:
-        for path in files:
-            report, documents = scan_file(path, store, assume_tz=assume_tz, progress=progress)
-            for document in documents:
-                sink.write(json.dumps(document_json(document), ensure_ascii=False))
-                sink.write("\n")
-            result.files.append(report)
+    try:
+        with (out_dir / DOCUMENTS_FILE).open("w", encoding="utf-8") as sink:
+            for path in files:
+                report, documents = scan_file(path, store, assume_tz=assume_tz, progress=progress)
+                for document in documents:
+                    sink.write(json.dumps(document_json(document), ensure_ascii=False))
+                    sink.write("\n")
+                result.files.append(report)
+    finally:
+        store.close()
     tmp = out_dir / BLOBS_DIR / "tmp"
     if tmp.is_dir() and not any(tmp.iterdir()):
         tmp.rmdir()

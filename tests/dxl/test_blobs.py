@@ -6,10 +6,11 @@ import base64
 import hashlib
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notesmig.dxl.blobs import BlobStore
+from notesmig.dxl.blobs import BlobStore, BlobStoreError
 
 
 @given(st.binary(max_size=4096), st.lists(st.integers(min_value=1, max_value=97), min_size=1))
@@ -31,8 +32,20 @@ def test_store_layout_and_no_leftovers(tmp_path: Path) -> None:
     result = store.put_bytes(b"hello")
     digest = hashlib.sha256(b"hello").hexdigest()
     assert result.path == f"{digest[:2]}/{digest}"
-    assert (tmp_path / digest[:2] / digest).read_bytes() == b"hello"
+    assert store.path_of(digest) == tmp_path / digest[:2] / digest
+    assert store.path_of(digest).read_bytes() == b"hello"
     failed = store.writer()
+    failed.feed(b"QUJD" * 100_000)
     failed.feed(b"####")
     assert failed.finish().error is not None
+    store.flush()
     assert list((tmp_path / "tmp").iterdir()) == []
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [digest]
+
+
+def test_a_failing_disk_is_reported_not_ignored(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    (tmp_path / "tmp").rmdir()  # every write now fails, as on a vanished or read-only volume
+    store.put_bytes(b"lost")
+    with pytest.raises(BlobStoreError, match="writing blobs under"):
+        store.flush()

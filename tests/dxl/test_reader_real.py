@@ -148,7 +148,8 @@ def test_attachments_match_independently_decoded_bytes(dxl_real: Path, tmp_path:
     assert png.size == 47127
     assert png.kind == "file"
     assert png.modified == datetime(2009, 5, 15, 11, 11, 13, tzinfo=CEST)
-    on_disk = (tmp_path / "blobs" / png.blob).read_bytes()  # type: ignore[operator]
+    assert png.blob == f"{png.sha256[:2]}/{png.sha256}"  # type: ignore[index]
+    on_disk = store.path_of(png.sha256).read_bytes()  # type: ignore[arg-type]
     assert on_disk.startswith(b"\x89PNG") and hashlib.sha256(on_disk).hexdigest() == png.sha256
     ole = sorted(a.name for a in files if a.kind == "ole-storage")
     assert ole == ["EXT14519", "STG24612", "STG29075", "STG47734"]

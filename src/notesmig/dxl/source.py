@@ -105,20 +105,20 @@ class DxlByteSource:
                 raw = stream.read(CHUNK_SIZE)
                 if not raw:
                     break
-                self.bytes_read += len(raw)
                 if first:
                     raw = self._start(self._whole_declaration(raw, stream))
                     first = False
-                text = self._to_utf8(raw, final=False)
-                out = self._intercept(text)
+                self.bytes_read += len(raw)
+                out = self._intercept(self._to_utf8(raw, final=False))
                 if out:
-                    yield out
-            tail = self._to_utf8(b"", final=True) + self._intercept_flush()
+                    yield self._checked(out, final=False)
+            tail = self._intercept(self._to_utf8(b"", final=True)) + self._intercept_flush()
+            tail = self._checked(tail, final=True)
             if tail:
                 yield tail
         finally:
             if self._writer is not None:
-                self._writer.finish()
+                self._writer.abort("reading stopped inside this binary content")
                 self._writer = None
             if self._stream is None:
                 stream.close()
@@ -177,12 +177,8 @@ class DxlByteSource:
         return raw
 
     def _to_utf8(self, raw: bytes, *, final: bool) -> bytes:
+        """Transcode a declared legacy encoding to UTF-8; UTF-8 input passes untouched."""
         if self._decoder is None:
-            try:
-                self._validator.decode(raw, final=final)
-            except UnicodeDecodeError as exc:
-                self._raise_not_utf8(raw, exc)
-            self._position.advance(raw)
             return raw
         if self._check_lie:
             self._detect_lie(raw)
@@ -198,6 +194,18 @@ class DxlByteSource:
         out = text.encode("utf-8")
         if self._declared is not None and not self._prolog_done and out.startswith(b"<?xml"):
             out = re.sub(rb"""encoding\s*=\s*(['"])[^'"]*\1""", b"encoding='UTF-8'", out, count=1)
+        return out
+
+    def _checked(self, out: bytes, *, final: bool) -> bytes:
+        """Check UTF-8 input where the parser will read it (base64 content is already gone,
+        and line breaks are kept, so positions stay exact)."""
+        if self._decoder is not None:
+            return out
+        try:
+            self._validator.decode(out, final=final)
+        except UnicodeDecodeError as exc:
+            self._raise_not_utf8(out, exc)
+        self._position.advance(out)
         return out
 
     def _detect_lie(self, raw: bytes) -> None:
@@ -322,8 +330,7 @@ class DxlByteSource:
 
     def _feed_blob(self, piece: bytes) -> None:
         assert self._writer is not None
-        self._blob_newlines += piece.count(b"\n")
-        self._writer.feed(piece)
+        self._blob_newlines += self._writer.feed(piece)
 
     def _close_blob(self) -> bytes:
         assert self._writer is not None
