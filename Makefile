@@ -10,6 +10,8 @@ STAMP := $(VENV)/.synced-stamp
 BUILD := build
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
+# Use the platform certificate store (it carries any site CA, e.g. behind a TLS proxy).
+export UV_SYSTEM_CERTS := 1
 
 .PHONY: env demo test lint format bench-extract clean
 
