@@ -40,6 +40,7 @@ def test_mime_part_text_and_attachment() -> None:
         )
     )
     assert (part.content_type, part.text) == ("text/plain", "申請")
+    assert body == "申請".encode("iso-2022-jp")
     with pytest.raises(NotesDataError, match="shorter than its header"):
         decode_mime_part(b"\x02\x00")
 
