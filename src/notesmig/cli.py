@@ -29,6 +29,8 @@ from rich.table import Table
 
 from notesmig.dxl.blobs import BlobStore
 from notesmig.dxl.scan import FileReport, discover, scan_file
+from notesmig.emulator.config import DEFAULT_RU_PER_MINUTE, EmulatorConfig, EmulatorConfigError
+from notesmig.emulator.server import serve
 from notesmig.extract import DOCUMENTS_FILE, SUMMARY_FILE
 from notesmig.extract import extract as run_extract
 from notesmig.sample.corpus import generate
@@ -220,6 +222,52 @@ def sample(
             f"{written.path}  {written.title}  {written.documents} documents  "
             f"{_size(written.path.stat().st_size)}"
         )
+
+
+emulator_app = typer.Typer(help="The local SharePoint Online (Microsoft Graph) emulator.")
+app.add_typer(emulator_app, name="emulator")
+
+
+@emulator_app.command("serve")
+def emulator_serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    data: Annotated[Path, typer.Option(help="State folder (kept across restarts).")] = Path(
+        "build/emulator"
+    ),
+    ru_per_minute: Annotated[
+        int, typer.Option(help="Resource-unit budget per minute; 0 turns throttling off.")
+    ] = DEFAULT_RU_PER_MINUTE,
+    time_scale: Annotated[
+        float, typer.Option(help="Compress time: at 60 a budget minute lasts one second.")
+    ] = 1.0,
+    fault_rate: Annotated[
+        float, typer.Option(help="Share of requests failing with 503/500/504, resets or delays.")
+    ] = 0.0,
+    lost_response_rate: Annotated[
+        float, typer.Option(help="Share of committed writes whose response is lost.")
+    ] = 0.0,
+    seed: Annotated[int, typer.Option(help="Seed for the injected faults.")] = 0,
+    token: Annotated[
+        str | None, typer.Option(help="Require this bearer token (default: accept any).")
+    ] = None,
+    hostname: Annotated[str, typer.Option(help="Tenant host name.")] = "contoso.sharepoint.com",
+    site: Annotated[list[str] | None, typer.Option(help="Site under /sites/ (repeatable).")] = None,
+) -> None:
+    """Serve a Graph-compatible SharePoint Online tenant on HOST:PORT."""
+    try:
+        config = EmulatorConfig(
+            data_dir=data, hostname=hostname, sites=tuple(site or ("notes-migration",)),
+            ru_per_minute=ru_per_minute, time_scale=time_scale, fault_rate=fault_rate,
+            lost_response_rate=lost_response_rate, seed=seed, token=token,
+        )  # fmt: skip
+    except EmulatorConfigError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    console.print(
+        f"SharePoint emulator: http://{host}:{port}/v1.0  tenant {config.hostname}  "
+        f"sites {', '.join('/sites/' + s for s in config.sites)}  data {data}"
+    )
+    serve(config, host=host, port=port)
 
 
 def main() -> None:

@@ -1,0 +1,1115 @@
+"""The emulated tenant's state: sites, lists, columns, items, drives, files, upload sessions.
+
+Kept in SQLite (WAL) inside the data directory, file content on disk by sha256, so the state
+survives restarts. Methods raise :class:`GraphError` for anything SharePoint would refuse and
+return plain dicts in Graph's JSON shape.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from notesmig.emulator.columns import Column, normalise_value, parse_column
+from notesmig.emulator.config import EmulatorConfig
+from notesmig.emulator.graph_errors import GraphError, bad_request, not_found, unknown_property
+from notesmig.emulator.paths import check_item_name, check_path_length, encode_internal_name
+
+LIST_VIEW_THRESHOLD = 5_000
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sites (
+    id TEXT PRIMARY KEY, path TEXT UNIQUE NOT NULL, name TEXT NOT NULL, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS lists (
+    id TEXT PRIMARY KEY, site_id TEXT NOT NULL, name TEXT NOT NULL, display_name TEXT NOT NULL,
+    template TEXT NOT NULL, hidden INTEGER NOT NULL DEFAULT 0, drive_id TEXT,
+    created TEXT NOT NULL, modified TEXT NOT NULL, next_item INTEGER NOT NULL DEFAULT 1);
+CREATE UNIQUE INDEX IF NOT EXISTS lists_title ON lists (site_id, display_name COLLATE NOCASE);
+CREATE TABLE IF NOT EXISTS columns (
+    list_id TEXT NOT NULL, position INTEGER NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (list_id, name));
+CREATE TABLE IF NOT EXISTS items (
+    list_id TEXT NOT NULL, id INTEGER NOT NULL, fields TEXT, version INTEGER NOT NULL,
+    created TEXT NOT NULL, modified TEXT NOT NULL, change INTEGER NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0, drive_item TEXT, guid TEXT NOT NULL,
+    PRIMARY KEY (list_id, id));
+CREATE INDEX IF NOT EXISTS items_change ON items (list_id, change);
+CREATE TABLE IF NOT EXISTS item_values (
+    list_id TEXT NOT NULL, column TEXT NOT NULL, value TEXT NOT NULL, item INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS item_values_key ON item_values (list_id, column, value);
+CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, upn TEXT UNIQUE, name TEXT);
+CREATE TABLE IF NOT EXISTS drive_items (
+    id TEXT PRIMARY KEY, drive_id TEXT NOT NULL, parent TEXT, name TEXT NOT NULL,
+    folder INTEGER NOT NULL, size INTEGER NOT NULL DEFAULT 0, sha256 TEXT, quickxor TEXT,
+    mime TEXT, created TEXT NOT NULL, modified TEXT NOT NULL, fs_created TEXT,
+    fs_modified TEXT, list_item INTEGER, version INTEGER NOT NULL DEFAULT 1);
+CREATE UNIQUE INDEX IF NOT EXISTS drive_items_name
+    ON drive_items (drive_id, parent, name COLLATE NOCASE);
+CREATE TABLE IF NOT EXISTS uploads (
+    id TEXT PRIMARY KEY, drive_id TEXT NOT NULL, parent TEXT NOT NULL, name TEXT NOT NULL,
+    conflict TEXT NOT NULL, fs_info TEXT, expires REAL NOT NULL, total INTEGER,
+    received INTEGER NOT NULL DEFAULT 0, completed INTEGER NOT NULL DEFAULT 0);
+"""
+_SYSTEM_FIELDS = {
+    "ID",
+    "id",
+    "Created",
+    "Modified",
+    "Author",
+    "Editor",
+    "AuthorLookupId",
+    "EditorLookupId",
+    "ContentType",
+    "_UIVersionString",
+    "Attachments",
+    "Edit",
+    "LinkTitle",
+    "LinkTitleNoMenu",
+    "ItemChildCount",
+    "FolderChildCount",
+    "DocIcon",
+    "FileSizeDisplay",
+    "LinkFilename",
+    "LinkFilenameNoMenu",
+    "_ComplianceFlags",
+}
+_DEFAULT_USERS = (
+    ("admin@contoso.onmicrosoft.com", "移行 管理者"),
+    ("yamada.taro@contoso.onmicrosoft.com", "山田 太郎"),
+    ("sato.hanako@contoso.onmicrosoft.com", "佐藤 花子"),
+)
+
+
+def now_text() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_item_id() -> str:
+    return "01" + uuid.uuid4().hex.upper()[:32]
+
+
+@dataclass(frozen=True)
+class ListRow:
+    id: str
+    site_id: str
+    name: str
+    display_name: str
+    template: str
+    drive_id: str | None
+    created: str
+    modified: str
+    hidden: bool
+
+    @property
+    def is_library(self) -> bool:
+        return self.template == "documentLibrary"
+
+
+class Tenant:
+    """All state of one emulated tenant, on SQLite."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.content_dir = config.data_dir / "content"
+        self.upload_dir = config.data_dir / "uploads"
+        self.content_dir.mkdir(exist_ok=True)
+        self.upload_dir.mkdir(exist_ok=True)
+        self.db = sqlite3.connect(config.data_dir / "tenant.sqlite3", isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+        self._column_cache: dict[str, list[Column]] = {}
+        with self.transaction():
+            self._provision()
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def transaction(self) -> _Transaction:
+        return _Transaction(self.db)
+
+    def _next_change(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'change'").fetchone()
+        value = int(row["value"]) + 1 if row else 1
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('change', ?)", (str(value),))
+        return value
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{self.config.hostname}"
+
+    # -- provisioning ---------------------------------------------------------------------
+
+    def _provision(self) -> None:
+        for path in ["", *(f"/sites/{s}" for s in self.config.sites)]:
+            site_id = self._site_id(path)
+            if self.db.execute("SELECT 1 FROM sites WHERE id = ?", (site_id,)).fetchone():
+                continue
+            name = path.rsplit("/", 1)[-1] or self.config.hostname
+            self.db.execute(
+                "INSERT INTO sites VALUES (?, ?, ?, ?)", (site_id, path, name, now_text())
+            )
+            self._create_list(
+                site_id, "Documents", "documentLibrary", [], url_name="Shared Documents"
+            )
+            users = self._create_list(
+                site_id, "User Information List", "genericList", [], hidden=True
+            )
+            self._user_list_columns(users.id)
+        for upn, name in self.config.users or _DEFAULT_USERS:
+            self.db.execute("INSERT OR IGNORE INTO users (upn, name) VALUES (?, ?)", (upn, name))
+
+    def _user_list_columns(self, list_id: str) -> None:
+        for name in ("EMail", "UserName"):
+            self._store_column(
+                list_id, Column(name, name, "text", {"maxLength": 255}, builtin=True)
+            )
+
+    def _site_id(self, path: str) -> str:
+        site = uuid.uuid5(uuid.NAMESPACE_URL, f"{self.config.hostname}{path}")
+        web = uuid.uuid5(site, "web")
+        return f"{self.config.hostname},{site},{web}"
+
+    # -- users ----------------------------------------------------------------------------
+
+    def user_ids(self) -> set[int]:
+        return {row["id"] for row in self.db.execute("SELECT id FROM users")}
+
+    def users(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.execute("SELECT id, upn, name FROM users ORDER BY id")]
+
+    # -- sites ----------------------------------------------------------------------------
+
+    def site(self, ref: str, path: str | None = None) -> dict[str, Any]:
+        if path is not None:
+            if ref.lower() != self.config.hostname:
+                raise not_found(f"Requested site could not be found: {ref}:{path}")
+            row = self.db.execute(
+                "SELECT * FROM sites WHERE lower(path) = lower(?)", (path.rstrip("/"),)
+            ).fetchone()
+        elif ref == "root":
+            row = self.db.execute("SELECT * FROM sites WHERE path = ''").fetchone()
+        else:
+            row = self.db.execute(
+                "SELECT * FROM sites WHERE lower(id) = lower(?)", (ref,)
+            ).fetchone()
+        if row is None:
+            raise not_found("Requested site could not be found")
+        return self._site_json(row)
+
+    def _site_json(self, row: sqlite3.Row) -> dict[str, Any]:
+        body = {
+            "id": row["id"],
+            "name": row["name"],
+            "displayName": row["name"],
+            "webUrl": self.base_url + row["path"],
+            "createdDateTime": row["created"],
+            "lastModifiedDateTime": row["created"],
+            "siteCollection": {"hostname": self.config.hostname},
+        }
+        if row["path"] == "":
+            body["root"] = {}
+        return body
+
+    def site_path(self, site_id: str) -> str:
+        row = self.db.execute("SELECT path FROM sites WHERE id = ?", (site_id,)).fetchone()
+        if row is None:
+            raise not_found("Requested site could not be found")
+        return str(row["path"])
+
+    # -- lists ----------------------------------------------------------------------------
+
+    def lists(self, site_id: str) -> list[dict[str, Any]]:
+        self.site_path(site_id)
+        rows = self.db.execute(
+            "SELECT * FROM lists WHERE site_id = ? ORDER BY created, rowid", (site_id,)
+        )
+        return [self._list_json(self._list_row(r)) for r in rows]
+
+    def get_list(self, site_id: str, ref: str) -> ListRow:
+        row = self.db.execute(
+            "SELECT * FROM lists WHERE site_id = ? AND (lower(id) = lower(?) OR "
+            "display_name = ? COLLATE NOCASE)",
+            (site_id, ref, ref),
+        ).fetchone()
+        if row is None:
+            self.site_path(site_id)
+            raise not_found(f"List '{ref}' does not exist at site with URL '{site_id}'.")
+        return self._list_row(row)
+
+    @staticmethod
+    def _list_row(row: sqlite3.Row) -> ListRow:
+        return ListRow(
+            row["id"],
+            row["site_id"],
+            row["name"],
+            row["display_name"],
+            row["template"],
+            row["drive_id"],
+            row["created"],
+            row["modified"],
+            bool(row["hidden"]),
+        )
+
+    def list_url(self, row: ListRow) -> str:
+        prefix = self.base_url + self.site_path(row.site_id)
+        name = quote(row.name)
+        return f"{prefix}/{name}" if row.is_library else f"{prefix}/Lists/{name}"
+
+    def _list_json(self, row: ListRow) -> dict[str, Any]:
+        etag = f'"{row.id},1"'
+        return {
+            "@odata.etag": etag,
+            "id": row.id,
+            "name": row.name,
+            "displayName": row.display_name,
+            "description": "",
+            "eTag": etag,
+            "createdDateTime": row.created,
+            "lastModifiedDateTime": row.modified,
+            "webUrl": self.list_url(row),
+            "createdBy": {"user": {"displayName": "System Account"}},
+            "parentReference": {"siteId": row.site_id},
+            "list": {"contentTypesEnabled": False, "hidden": row.hidden, "template": row.template},
+        }
+
+    def list_json(self, row: ListRow) -> dict[str, Any]:
+        return self._list_json(row)
+
+    def create_list(self, site_id: str, body: Any) -> dict[str, Any]:
+        self.site_path(site_id)
+        if not isinstance(body, dict):
+            raise bad_request("The request body must be a JSON object.")
+        allowed = {"displayName", "description", "columns", "list", "name", "@odata.type"}
+        unknown = set(body) - allowed
+        if unknown:
+            raise unknown_property(sorted(unknown)[0], "list")
+        display = body.get("displayName")
+        if not isinstance(display, str) or not display.strip():
+            raise bad_request("'displayName' is required and must be a non-empty string.")
+        info = body.get("list", {})
+        if not isinstance(info, dict) or set(info) - {"template", "contentTypesEnabled", "hidden"}:
+            raise bad_request(
+                "'list' may only hold 'template', 'contentTypesEnabled' and 'hidden'."
+            )
+        template = info.get("template", "genericList")
+        if template not in ("genericList", "documentLibrary"):
+            raise bad_request(f"The list template '{template}' is not supported.")
+        columns = body.get("columns", [])
+        if not isinstance(columns, list):
+            raise bad_request("'columns' must be a list of column definitions.")
+        parsed = [parse_column(c) for c in columns]
+        if self.db.execute(
+            "SELECT 1 FROM lists WHERE site_id = ? AND display_name = ? COLLATE NOCASE",
+            (site_id, display),
+        ).fetchone():
+            raise GraphError(
+                409,
+                "nameAlreadyExists",
+                "A list, survey, discussion board, or "
+                f"document library with the specified title already exists: {display}",
+            )
+        row = self._create_list(site_id, display, template, parsed)
+        return self._list_json(row)
+
+    def _create_list(
+        self,
+        site_id: str,
+        display: str,
+        template: str,
+        columns: list[tuple[Column, str]],
+        *,
+        url_name: str | None = None,
+        hidden: bool = False,
+    ) -> ListRow:
+        list_id = str(uuid.uuid4())
+        stamp = now_text()
+        name = url_name or "".join(c for c in display if c not in ' "#%*:<>?/\\|{}~&')
+        drive_id = None
+        if template == "documentLibrary":
+            drive_id = "b!" + uuid.uuid4().hex
+        self.db.execute(
+            "INSERT INTO lists (id, site_id, name, display_name, template, hidden, drive_id, "
+            "created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                list_id,
+                site_id,
+                name or list_id,
+                display,
+                template,
+                int(hidden),
+                drive_id,
+                stamp,
+                stamp,
+            ),
+        )
+        self._store_column(
+            list_id, Column("Title", "Title", "text", {"maxLength": 255}, builtin=True)
+        )
+        if drive_id is not None:
+            self._store_column(
+                list_id, Column("FileLeafRef", "Name", "text", {"maxLength": 400}, builtin=True)
+            )
+            self.db.execute(
+                "INSERT INTO drive_items (id, drive_id, parent, name, folder, created, modified) "
+                "VALUES (?, ?, NULL, 'root', 1, ?, ?)",
+                (new_item_id(), drive_id, stamp, stamp),
+            )
+        for column, requested in columns:
+            self._add_column(list_id, column, requested)
+        return self.get_list(site_id, list_id)
+
+    def delete_list(self, site_id: str, ref: str) -> None:
+        row = self.get_list(site_id, ref)
+        for table, key in (
+            ("lists", "id"),
+            ("columns", "list_id"),
+            ("items", "list_id"),
+            ("item_values", "list_id"),
+        ):
+            self.db.execute(f"DELETE FROM {table} WHERE {key} = ?", (row.id,))  # noqa: S608
+        if row.drive_id:
+            self.db.execute("DELETE FROM drive_items WHERE drive_id = ?", (row.drive_id,))
+        self._column_cache.pop(row.id, None)
+
+    # -- columns --------------------------------------------------------------------------
+
+    def columns(self, list_id: str) -> list[Column]:
+        cached = self._column_cache.get(list_id)
+        if cached is None:
+            rows = self.db.execute(
+                "SELECT body FROM columns WHERE list_id = ? ORDER BY position", (list_id,)
+            )
+            cached = [Column(**json.loads(r["body"])) for r in rows]
+            self._column_cache[list_id] = cached
+        return cached
+
+    def _store_column(self, list_id: str, column: Column) -> None:
+        position = len(self.columns(list_id))
+        body = json.dumps(column.__dict__)
+        self.db.execute(
+            "INSERT INTO columns VALUES (?, ?, ?, ?)", (list_id, position, column.name, body)
+        )
+        self._column_cache.pop(list_id, None)
+
+    def _add_column(self, list_id: str, column: Column, requested: str) -> Column:
+        taken = {c.name.lower() for c in self.columns(list_id)}
+        internal = encode_internal_name(requested)
+        candidate, counter = internal, 0
+        while candidate.lower() in taken:
+            candidate = f"{internal[: 31 - len(str(counter))]}{counter}"
+            counter += 1
+        column.name = candidate
+        self._store_column(list_id, column)
+        return column
+
+    def create_column(self, row: ListRow, body: Any) -> dict[str, Any]:
+        column, requested = parse_column(body)
+        if any(c.display_name.lower() == column.display_name.lower() for c in self.columns(row.id)):
+            raise GraphError(
+                409,
+                "nameAlreadyExists",
+                f"A field with the name '{column.display_name}' already exists.",
+            )
+        if column.facet == "lookup":
+            self.get_list(row.site_id, str(column.settings["listId"]))
+        if column.indexed and self._live_count(row.id) > LIST_VIEW_THRESHOLD:
+            raise bad_request("The list is over the list view threshold; it cannot be indexed now.")
+        return self._add_column(row.id, column, requested).as_graph()
+
+    # -- items ----------------------------------------------------------------------------
+
+    def _live_count(self, list_id: str) -> int:
+        row = self.db.execute(
+            "SELECT count(*) AS n FROM items WHERE list_id = ? AND deleted = 0", (list_id,)
+        ).fetchone()
+        return int(row["n"])
+
+    def _validated(
+        self, row: ListRow, fields: Any, *, partial: bool, item_id: int | None
+    ) -> dict[str, Any]:
+        if not isinstance(fields, dict):
+            raise bad_request("'fields' must be a JSON object.")
+        columns = {c.name: c for c in self.columns(row.id)}
+        by_lookup = {f"{c.name}LookupId": c for c in columns.values() if c.uses_lookup_id}
+        values: dict[str, Any] = {}
+        user_ids: set[int] | None = None
+        for key, value in fields.items():
+            if key.endswith("@odata.type"):
+                continue
+            if key in _SYSTEM_FIELDS:
+                raise bad_request(f"Field '{key}' is read-only.")
+            column = by_lookup.get(key) or columns.get(key)
+            if column is None or (column.uses_lookup_id and key == column.name):
+                raise bad_request(f"Field '{key}' is not recognized")
+            if column.read_only:
+                raise bad_request(f"Field '{key}' is read-only.")
+            if column.facet == "personOrGroup" and user_ids is None:
+                user_ids = self.user_ids()
+            lookup_ids: set[int] = set()
+            if column.facet == "lookup":
+                target = str(column.settings["listId"])
+                lookup_ids = {
+                    r["id"]
+                    for r in self.db.execute(
+                        "SELECT id FROM items WHERE list_id = ? AND deleted = 0", (target,)
+                    )
+                }
+            values[column.name] = normalise_value(column, value, user_ids or set(), lookup_ids)
+        if not partial:
+            for column in columns.values():
+                if column.required and values.get(column.name) in (None, "", []):
+                    raise bad_request(f"Field '{column.name}' is required.")
+        for name, value in values.items():
+            column = columns[name]
+            if column.unique and value is not None:
+                clash = self.db.execute(
+                    "SELECT item FROM item_values WHERE list_id = ? AND column = ? AND value = ?",
+                    (row.id, name, json.dumps(value)),
+                ).fetchone()
+                if clash is not None and clash["item"] != item_id:
+                    raise bad_request(
+                        "The list item could not be added or updated because duplicate values "
+                        f"were found in the following field(s) in the list: [{name}]."
+                    )
+        return values
+
+    def _index(self, row: ListRow, item_id: int, fields: dict[str, Any]) -> None:
+        self.db.execute("DELETE FROM item_values WHERE list_id = ? AND item = ?", (row.id, item_id))
+        for column in self.columns(row.id):
+            if column.indexed and not column.multi and fields.get(column.name) is not None:
+                self.db.execute(
+                    "INSERT INTO item_values VALUES (?, ?, ?, ?)",
+                    (row.id, column.name, json.dumps(fields[column.name]), item_id),
+                )
+
+    def create_item(
+        self, row: ListRow, body: Any, *, drive_item: str | None = None
+    ) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise bad_request("The request body must be a JSON object.")
+        unknown = set(body) - {"fields", "@odata.type", "contentType"}
+        if unknown:
+            raise unknown_property(sorted(unknown)[0], "listItem")
+        fields = self._validated(row, body.get("fields", {}), partial=False, item_id=None)
+        item_id = self._insert_item(row, fields, drive_item)
+        return self.item_json(row, item_id, expand_fields=True)
+
+    def _insert_item(self, row: ListRow, fields: dict[str, Any], drive_item: str | None) -> int:
+        counter = self.db.execute("SELECT next_item FROM lists WHERE id = ?", (row.id,)).fetchone()
+        item_id = int(counter["next_item"])
+        self.db.execute("UPDATE lists SET next_item = ? WHERE id = ?", (item_id + 1, row.id))
+        stamp = now_text()
+        self.db.execute(
+            "INSERT INTO items (list_id, id, fields, version, created, modified, change, "
+            "drive_item, guid) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
+            (
+                row.id,
+                item_id,
+                json.dumps(fields),
+                stamp,
+                stamp,
+                self._next_change(),
+                drive_item,
+                str(uuid.uuid4()),
+            ),
+        )
+        self._index(row, item_id, fields)
+        return item_id
+
+    def _item_row(self, row: ListRow, item_id: str | int) -> sqlite3.Row:
+        try:
+            key = int(item_id)
+        except (TypeError, ValueError):
+            raise not_found(f"Item '{item_id}' not found") from None
+        found: sqlite3.Row | None = self.db.execute(
+            "SELECT * FROM items WHERE list_id = ? AND id = ? AND deleted = 0", (row.id, key)
+        ).fetchone()
+        if found is None:
+            raise not_found("The resource could not be found.")
+        return found
+
+    def etag(self, item: sqlite3.Row) -> str:
+        return f'"{item["guid"]},{item["version"]}"'
+
+    def update_fields(
+        self, row: ListRow, item_id: str, body: Any, if_match: str | None
+    ) -> dict[str, Any]:
+        item = self._item_row(row, item_id)
+        if if_match not in (None, "*") and if_match != self.etag(item):
+            raise GraphError(
+                412,
+                "resourceModified",
+                "The request ETag value does not match the object's ETag value.",
+            )
+        values = self._validated(row, body, partial=True, item_id=item["id"])
+        fields = json.loads(item["fields"])
+        fields.update(values)
+        self.db.execute(
+            "UPDATE items SET fields = ?, version = version + 1, modified = ?, change = ? "
+            "WHERE list_id = ? AND id = ?",
+            (json.dumps(fields), now_text(), self._next_change(), row.id, item["id"]),
+        )
+        self._index(row, item["id"], fields)
+        return self.fields_json(row, self._item_row(row, item["id"]), None)
+
+    def delete_item(self, row: ListRow, item_id: str, if_match: str | None = None) -> None:
+        item = self._item_row(row, item_id)
+        if if_match not in (None, "*") and if_match != self.etag(item):
+            raise GraphError(
+                412,
+                "resourceModified",
+                "The request ETag value does not match the object's ETag value.",
+            )
+        self.db.execute(
+            "UPDATE items SET deleted = 1, fields = NULL, change = ? WHERE list_id = ? AND id = ?",
+            (self._next_change(), row.id, item["id"]),
+        )
+        self.db.execute(
+            "DELETE FROM item_values WHERE list_id = ? AND item = ?", (row.id, item["id"])
+        )
+        if item["drive_item"]:
+            self.db.execute("DELETE FROM drive_items WHERE id = ?", (item["drive_item"],))
+
+    def fields_json(
+        self, row: ListRow, item: sqlite3.Row, select: set[str] | None
+    ) -> dict[str, Any]:
+        stored = json.loads(item["fields"])
+        fields: dict[str, Any] = {"@odata.etag": self.etag(item)}
+        for column in self.columns(row.id):
+            if column.name not in stored or stored[column.name] is None:
+                continue
+            value = stored[column.name]
+            key = f"{column.name}LookupId" if column.uses_lookup_id else column.name
+            if column.multi:
+                fields[f"{key}@odata.type"] = "Collection(Edm.String)"
+                value = [str(v) if column.uses_lookup_id else v for v in value]
+            elif column.uses_lookup_id:
+                value = str(value)
+            fields[key] = value
+        fields.update(
+            {
+                "id": str(item["id"]),
+                "ContentType": "Document" if row.is_library else "Item",
+                "Created": item["created"],
+                "Modified": item["modified"],
+                "AuthorLookupId": "1",
+                "EditorLookupId": "1",
+                "_UIVersionString": f"{item['version']}.0",
+                "Attachments": False,
+            }
+        )
+        if select:
+            fields = {
+                k: v
+                for k, v in fields.items()
+                if k.split("@")[0] in select
+                or k == "@odata.etag"
+                or k.removesuffix("LookupId") in select
+            }
+        return fields
+
+    def item_json(
+        self,
+        row: ListRow,
+        item_id: str | int,
+        *,
+        expand_fields: bool,
+        select: set[str] | None = None,
+        item: sqlite3.Row | None = None,
+    ) -> dict[str, Any]:
+        item = item if item is not None else self._item_row(row, item_id)
+        body: dict[str, Any] = {
+            "@odata.etag": self.etag(item),
+            "id": str(item["id"]),
+            "eTag": self.etag(item),
+            "createdDateTime": item["created"],
+            "lastModifiedDateTime": item["modified"],
+            "webUrl": f"{self.list_url(row)}/DispForm.aspx?ID={item['id']}",
+            "createdBy": {"user": {"displayName": "移行 管理者"}},
+            "lastModifiedBy": {"user": {"displayName": "移行 管理者"}},
+            "parentReference": {"id": row.id, "siteId": row.site_id},
+            "contentType": {"id": "0x0100", "name": "Document" if row.is_library else "Item"},
+        }
+        if expand_fields:
+            body["fields"] = self.fields_json(row, item, select)
+        return body
+
+    def query_items(
+        self,
+        row: ListRow,
+        *,
+        conditions: list[tuple[str, str, Any]],
+        honor_non_indexed: bool,
+        after: int,
+        top: int,
+    ) -> tuple[list[sqlite3.Row], int | None]:
+        """Items matching ``fields/X op value`` conditions, in id order, one page."""
+        columns = {c.name: c for c in self.columns(row.id)}
+        for name, _op, _value in conditions:
+            column = columns.get(name)
+            if column is None:
+                raise bad_request(f"Field '{name}' is not recognized")
+            if not column.indexed:
+                if not honor_non_indexed:
+                    raise bad_request(
+                        f"Field '{name}' cannot be referenced in filter or orderby as it is not "
+                        "indexed. Provide the 'Prefer: "
+                        "HonorNonIndexedQueriesWarningMayFailRandomly' header to allow this, "
+                        "but be warned that such queries may fail on large lists."
+                    )
+                if self._live_count(row.id) > LIST_VIEW_THRESHOLD:
+                    raise bad_request(
+                        "The attempted operation is prohibited because it exceeds the list view "
+                        f"threshold ({LIST_VIEW_THRESHOLD} items) and '{name}' is not indexed."
+                    )
+        indexed_eq = next(
+            ((n, v) for n, op, v in conditions if op == "eq" and columns[n].indexed), None
+        )
+        if indexed_eq is not None:
+            name, value = indexed_eq
+            candidates = self.db.execute(
+                "SELECT items.* FROM items JOIN item_values ON items.list_id = item_values.list_id "
+                "AND items.id = item_values.item WHERE items.list_id = ? "
+                "AND item_values.column = ? AND item_values.value = ? AND items.deleted = 0 "
+                "AND items.id > ? ORDER BY items.id",
+                (row.id, name, json.dumps(value), after),
+            ).fetchall()
+        else:
+            candidates = self.db.execute(
+                "SELECT * FROM items WHERE list_id = ? AND deleted = 0 AND id > ? ORDER BY id",
+                (row.id, after),
+            ).fetchall()
+        matched: list[sqlite3.Row] = []
+        for item in candidates:
+            fields = json.loads(item["fields"])
+            if all(_compare(fields.get(n), op, v) for n, op, v in conditions):
+                matched.append(item)
+                if len(matched) > top:
+                    break
+        if len(matched) > top:
+            return matched[:top], int(matched[top - 1]["id"])
+        return matched, None
+
+    def changes(
+        self, row: ListRow, since: int, after: int, top: int
+    ) -> tuple[list[sqlite3.Row], int | None, int]:
+        """Items changed after change number ``since`` (deleted ones included), one page."""
+        rows = self.db.execute(
+            "SELECT * FROM items WHERE list_id = ? AND change > ? AND (? > 0 OR deleted = 0) "
+            "AND change > ? ORDER BY change LIMIT ?",
+            (row.id, since, since, after, top + 1),
+        ).fetchall()
+        latest = self.db.execute("SELECT value FROM meta WHERE key = 'change'").fetchone()
+        current = int(latest["value"]) if latest else 0
+        if len(rows) > top:
+            return rows[:top], int(rows[top - 1]["change"]), current
+        return rows, None, current
+
+    # -- drives ---------------------------------------------------------------------------
+
+    def drive_of_list(self, row: ListRow) -> dict[str, Any]:
+        if row.drive_id is None:
+            raise not_found("This list is not a document library; it has no drive.")
+        return self.drive(row.drive_id)
+
+    def library_of_drive(self, drive_id: str) -> ListRow:
+        found: sqlite3.Row | None = self.db.execute(
+            "SELECT * FROM lists WHERE drive_id = ?", (drive_id,)
+        ).fetchone()
+        if found is None:
+            raise not_found(f"Drive '{drive_id}' not found")
+        return self._list_row(found)
+
+    def drive(self, drive_id: str) -> dict[str, Any]:
+        library = self.library_of_drive(drive_id)
+        used = self.db.execute(
+            "SELECT coalesce(sum(size), 0) AS n FROM drive_items WHERE drive_id = ?", (drive_id,)
+        ).fetchone()["n"]
+        return {
+            "id": drive_id,
+            "name": library.display_name,
+            "driveType": "documentLibrary",
+            "createdDateTime": library.created,
+            "lastModifiedDateTime": library.modified,
+            "webUrl": self.list_url(library),
+            "owner": {"group": {"displayName": "Owners"}},
+            "quota": {
+                "used": used,
+                "remaining": 27_487_790_694_400 - used,
+                "state": "normal",
+                "total": 27_487_790_694_400,
+                "deleted": 0,
+            },
+        }
+
+    def site_drive(self, site_id: str) -> dict[str, Any]:
+        return self.drive_of_list(self.get_list(site_id, "Documents"))
+
+    def drive_item_row(self, drive_id: str, item_id: str) -> sqlite3.Row:
+        self.library_of_drive(drive_id)
+        if item_id == "root":
+            found: sqlite3.Row | None = self.db.execute(
+                "SELECT * FROM drive_items WHERE drive_id = ? AND parent IS NULL", (drive_id,)
+            ).fetchone()
+        else:
+            found = self.db.execute(
+                "SELECT * FROM drive_items WHERE drive_id = ? AND id = ?", (drive_id, item_id)
+            ).fetchone()
+        if found is None:
+            raise not_found("The resource could not be found.")
+        return found
+
+    def resolve_path(self, drive_id: str, base: str, path: str) -> sqlite3.Row:
+        current = self.drive_item_row(drive_id, base)
+        for part in (p for p in path.split("/") if p):
+            found: sqlite3.Row | None = self.db.execute(
+                "SELECT * FROM drive_items WHERE drive_id = ? AND parent = ? AND name = ? "
+                "COLLATE NOCASE",
+                (drive_id, current["id"], part),
+            ).fetchone()
+            if found is None:
+                raise not_found("The resource could not be found.")
+            current = found
+        return current
+
+    def item_path(self, item: sqlite3.Row) -> str:
+        parts: list[str] = []
+        current = item
+        while current["parent"] is not None:
+            parts.append(current["name"])
+            current = self.db.execute(
+                "SELECT * FROM drive_items WHERE id = ?", (current["parent"],)
+            ).fetchone()
+        return "/".join(reversed(parts))
+
+    def children(self, drive_id: str, parent: str) -> list[dict[str, Any]]:
+        folder = self.drive_item_row(drive_id, parent)
+        rows = self.db.execute(
+            "SELECT * FROM drive_items WHERE parent = ? ORDER BY name", (folder["id"],)
+        ).fetchall()
+        return [self.drive_item_json(r) for r in rows]
+
+    def drive_item_json(
+        self, item: sqlite3.Row, *, expand_list_item: bool = False
+    ) -> dict[str, Any]:
+        library = self.library_of_drive(item["drive_id"])
+        path = self.item_path(item)
+        parent_path = path.rsplit("/", 1)[0] if "/" in path else ""
+        etag = f'"{{{item["id"]}}},{item["version"]}"'
+        body: dict[str, Any] = {
+            "@odata.etag": etag,
+            "id": item["id"],
+            "name": item["name"],
+            "eTag": etag,
+            "cTag": f'"c:{{{item["id"]}}},{item["version"]}"',
+            "createdDateTime": item["created"],
+            "lastModifiedDateTime": item["modified"],
+            "size": item["size"],
+            "webUrl": self.list_url(library) + ("/" + quote(path) if path else ""),
+            "createdBy": {"user": {"displayName": "移行 管理者"}},
+            "lastModifiedBy": {"user": {"displayName": "移行 管理者"}},
+            "fileSystemInfo": {
+                "createdDateTime": item["fs_created"] or item["created"],
+                "lastModifiedDateTime": item["fs_modified"] or item["modified"],
+            },
+        }
+        if item["parent"] is not None:
+            body["parentReference"] = {
+                "driveType": "documentLibrary",
+                "driveId": item["drive_id"],
+                "id": item["parent"],
+                "path": "/drive/root:" + ("/" + parent_path if parent_path else ""),
+                "siteId": library.site_id,
+            }
+        else:
+            body["root"] = {}
+        if item["folder"]:
+            count = self.db.execute(
+                "SELECT count(*) AS n FROM drive_items WHERE parent = ?", (item["id"],)
+            ).fetchone()["n"]
+            body["folder"] = {"childCount": count}
+        else:
+            body["file"] = {
+                "mimeType": item["mime"] or "application/octet-stream",
+                "hashes": {"quickXorHash": item["quickxor"]},
+            }
+        if expand_list_item and item["list_item"] is not None:
+            body["listItem"] = self.item_json(library, item["list_item"], expand_fields=True)
+        return body
+
+    def drive_item_list_item(self, drive_id: str, item_id: str) -> tuple[ListRow, int]:
+        item = self.drive_item_row(drive_id, item_id)
+        if item["list_item"] is None:
+            raise not_found("The drive item has no list item.")
+        return self.library_of_drive(drive_id), int(item["list_item"])
+
+    def _check_placement(self, drive_id: str, parent: sqlite3.Row, name: str, folder: bool) -> None:
+        check_item_name(name, at_library_root=parent["parent"] is None, is_folder=folder)
+        library = self.library_of_drive(drive_id)
+        full = "/".join(
+            p
+            for p in (
+                self.site_path(library.site_id).strip("/"),
+                library.name,
+                self.item_path(parent),
+                name,
+            )
+            if p
+        )
+        check_path_length(full)
+
+    def _sibling(self, drive_id: str, parent: str, name: str) -> sqlite3.Row | None:
+        found: sqlite3.Row | None = self.db.execute(
+            "SELECT * FROM drive_items WHERE drive_id = ? AND parent = ? "
+            "AND name = ? COLLATE NOCASE",
+            (drive_id, parent, name),
+        ).fetchone()
+        return found
+
+    def _free_name(self, drive_id: str, parent: str, name: str) -> str:
+        stem, dot, suffix = name.rpartition(".")
+        if not dot:
+            stem, suffix = name, ""
+        counter = 1
+        while True:
+            candidate = f"{stem} {counter}" + (f".{suffix}" if suffix else "")
+            if self._sibling(drive_id, parent, candidate) is None:
+                return candidate
+            counter += 1
+
+    def create_folder(self, drive_id: str, parent_id: str, body: Any) -> tuple[dict[str, Any], int]:
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            raise bad_request("A folder needs a 'name'.")
+        unknown = set(body) - {
+            "name",
+            "folder",
+            "@microsoft.graph.conflictBehavior",
+            "fileSystemInfo",
+        }
+        if unknown or "folder" not in body:
+            raise bad_request("A new folder is {'name': ..., 'folder': {}}.")
+        parent = self.drive_item_row(drive_id, parent_id)
+        name = body["name"]
+        self._check_placement(drive_id, parent, name, folder=True)
+        conflict = body.get("@microsoft.graph.conflictBehavior", "fail")
+        existing = self._sibling(drive_id, parent["id"], name)
+        if existing is not None:
+            if conflict == "fail":
+                raise GraphError(
+                    409, "nameAlreadyExists", f"An item named '{name}' already exists."
+                )
+            if conflict == "rename":
+                name = self._free_name(drive_id, parent["id"], name)
+            elif existing["folder"]:
+                return self.drive_item_json(existing), 200
+        item = self._insert_drive_item(drive_id, parent["id"], name, folder=True)
+        return self.drive_item_json(item), 201
+
+    def _insert_drive_item(
+        self,
+        drive_id: str,
+        parent: str,
+        name: str,
+        *,
+        folder: bool,
+        size: int = 0,
+        sha256: str | None = None,
+        quickxor: str | None = None,
+        mime: str | None = None,
+        fs_info: dict[str, Any] | None = None,
+    ) -> sqlite3.Row:
+        library = self.library_of_drive(drive_id)
+        item_id = new_item_id()
+        stamp = now_text()
+        fs = fs_info or {}
+        self.db.execute(
+            "INSERT INTO drive_items (id, drive_id, parent, name, folder, size, sha256, quickxor, "
+            "mime, created, modified, fs_created, fs_modified) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                item_id,
+                drive_id,
+                parent,
+                name,
+                int(folder),
+                size,
+                sha256,
+                quickxor,
+                mime,
+                stamp,
+                stamp,
+                fs.get("createdDateTime"),
+                fs.get("lastModifiedDateTime"),
+            ),
+        )
+        list_item = self._insert_item(library, {"FileLeafRef": name}, item_id)
+        self.db.execute("UPDATE drive_items SET list_item = ? WHERE id = ?", (list_item, item_id))
+        return self.drive_item_row(drive_id, item_id)
+
+    def store_file(
+        self,
+        drive_id: str,
+        parent_id: str,
+        name: str,
+        *,
+        content: Path,
+        size: int,
+        sha256: str,
+        quickxor: str,
+        conflict: str,
+        fs_info: dict[str, Any] | None,
+        mime: str | None,
+    ) -> tuple[dict[str, Any], int]:
+        """Put finished content at parent/name: 201 when new, 200 when replaced."""
+        parent = self.drive_item_row(drive_id, parent_id)
+        if not parent["folder"]:
+            raise bad_request("The parent of a file must be a folder.")
+        self._check_placement(drive_id, parent, name, folder=False)
+        target = self.content_dir / sha256[:2] / sha256
+        if not target.exists():
+            target.parent.mkdir(exist_ok=True)
+            content.replace(target)
+        else:
+            content.unlink(missing_ok=True)
+        existing = self._sibling(drive_id, parent["id"], name)
+        if existing is not None:
+            if conflict == "fail":
+                raise GraphError(
+                    409, "nameAlreadyExists", f"An item named '{name}' already exists."
+                )
+            if conflict == "replace" and not existing["folder"]:
+                fs = fs_info or {}
+                self.db.execute(
+                    "UPDATE drive_items SET size = ?, sha256 = ?, quickxor = ?, mime = ?, "
+                    "modified = ?, version = version + 1, fs_created = coalesce(?, fs_created), "
+                    "fs_modified = coalesce(?, fs_modified) WHERE id = ?",
+                    (
+                        size,
+                        sha256,
+                        quickxor,
+                        mime,
+                        now_text(),
+                        fs.get("createdDateTime"),
+                        fs.get("lastModifiedDateTime"),
+                        existing["id"],
+                    ),
+                )
+                library = self.library_of_drive(drive_id)
+                self.db.execute(
+                    "UPDATE items SET version = version + 1, modified = ?, change = ? "
+                    "WHERE list_id = ? AND id = ?",
+                    (now_text(), self._next_change(), library.id, existing["list_item"]),
+                )
+                return self.drive_item_json(self.drive_item_row(drive_id, existing["id"])), 200
+            name = self._free_name(drive_id, parent["id"], name)
+        item = self._insert_drive_item(
+            drive_id,
+            parent["id"],
+            name,
+            folder=False,
+            size=size,
+            sha256=sha256,
+            quickxor=quickxor,
+            mime=mime,
+            fs_info=fs_info,
+        )
+        return self.drive_item_json(item), 201
+
+    def content_path(self, item: sqlite3.Row) -> Path:
+        if item["folder"] or item["sha256"] is None:
+            raise bad_request("A folder has no content.")
+        sha = str(item["sha256"])
+        return self.content_dir / sha[:2] / sha
+
+    # -- upload sessions ------------------------------------------------------------------
+
+    def create_upload(
+        self,
+        drive_id: str,
+        parent_id: str,
+        name: str,
+        conflict: str,
+        fs_info: dict[str, Any] | None,
+    ) -> tuple[str, float]:
+        parent = self.drive_item_row(drive_id, parent_id)
+        self._check_placement(drive_id, parent, name, folder=False)
+        if conflict == "fail" and self._sibling(drive_id, parent["id"], name) is not None:
+            raise GraphError(409, "nameAlreadyExists", f"An item named '{name}' already exists.")
+        session = uuid.uuid4().hex
+        expires = time.time() + self.config.upload_session_seconds
+        self.db.execute(
+            "INSERT INTO uploads (id, drive_id, parent, name, conflict, fs_info, expires) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (session, drive_id, parent["id"], name, conflict, json.dumps(fs_info), expires),
+        )
+        return session, expires
+
+    def upload(self, session: str) -> sqlite3.Row:
+        found: sqlite3.Row | None = self.db.execute(
+            "SELECT * FROM uploads WHERE id = ?", (session,)
+        ).fetchone()
+        if found is None or found["expires"] < time.time():
+            if found is not None:
+                self.drop_upload(session)
+            raise not_found("The upload session was not found or has expired.")
+        if found["completed"]:
+            # As SharePoint does (msgraph-sdk-python-core #716, #718): a completed session
+            # refuses further fragments, including a repeat of the final one.
+            raise bad_request("The upload session has already been completed.")
+        return found
+
+    def complete_upload(self, session: str) -> None:
+        self.db.execute("UPDATE uploads SET completed = 1 WHERE id = ?", (session,))
+        self.upload_file(session).unlink(missing_ok=True)
+
+    def upload_file(self, session: str) -> Path:
+        return self.upload_dir / session
+
+    def drop_upload(self, session: str) -> None:
+        self.db.execute("DELETE FROM uploads WHERE id = ?", (session,))
+        self.upload_file(session).unlink(missing_ok=True)
+
+
+def _compare(left: Any, op: str, right: Any) -> bool:
+    if op == "eq":
+        return bool(left == right)
+    if op == "ne":
+        return bool(left != right)
+    if op == "startswith":
+        return isinstance(left, str) and isinstance(right, str) and left.startswith(right)
+    if left is None:
+        return False
+    try:
+        if op == "gt":
+            return bool(left > right)
+        if op == "ge":
+            return bool(left >= right)
+        if op == "lt":
+            return bool(left < right)
+        if op == "le":
+            return bool(left <= right)
+    except TypeError:
+        return False
+    raise bad_request(f"The operator '{op}' is not supported in $filter.")
+
+
+class _Transaction:
+    """``with tenant.transaction():`` one atomic unit (BEGIN IMMEDIATE ... COMMIT)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, value: object, trace: object) -> None:
+        self._db.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -1,0 +1,115 @@
+"""SharePoint's resource-unit throttling and the failures the real service produces.
+
+Costs follow SharePoint's published resource units: 1 for a single-item read, 2 for a
+multi-item read, a create, update, delete or upload, 5 for permission operations; every
+request inside ``$batch`` is counted on its own. The per-app budget refills continuously over
+a one-minute window (compressed by ``time_scale``). Over budget: 429 with an integer
+``Retry-After`` kept under 180 s (the SDK's retry handler refuses longer waits), and once 80% of
+the window is used every answer carries ``RateLimit-Limit``/``-Remaining``/``-Reset``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_MAX_RETRY_AFTER = 179
+_WARN_AT = 0.8
+
+
+def request_cost(method: str, segments: list[str], *, collection: bool) -> int:
+    """Resource units one request costs."""
+    if any(s in ("permissions", "invite", "grant", "roleAssignments") for s in segments):
+        return 5
+    if method == "GET":
+        return 2 if collection else 1
+    return 2
+
+
+@dataclass
+class Decision:
+    allowed: bool
+    retry_after: int
+    headers: dict[str, str]
+
+
+class ResourceBudget:
+    """A token bucket of resource units: ``per_minute`` capacity, refilled over the window."""
+
+    def __init__(
+        self, per_minute: int, time_scale: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.per_minute = per_minute
+        self.window = 60.0 / time_scale
+        self._rate = per_minute / self.window if per_minute else 0.0
+        self._tokens = float(per_minute)
+        self._clock = clock
+        self._last = clock()
+        self.used = 0
+        self.throttled = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.per_minute > 0
+
+    def charge(self, cost: int) -> Decision:
+        if not self.enabled:
+            self.used += cost
+            return Decision(True, 0, {})
+        now = self._clock()
+        self._tokens = min(self.per_minute, self._tokens + (now - self._last) * self._rate)
+        self._last = now
+        if self._tokens < cost:
+            self.throttled += 1
+            wait = (cost - self._tokens) / self._rate
+            retry = min(_MAX_RETRY_AFTER, max(1, math.ceil(wait)))
+            headers = self._headers()
+            headers["Retry-After"] = str(retry)
+            return Decision(False, retry, headers)
+        self._tokens -= cost
+        self.used += cost
+        return Decision(True, 0, self._headers() if self._near_limit() else {})
+
+    def _near_limit(self) -> bool:
+        return self._tokens <= self.per_minute * (1 - _WARN_AT)
+
+    def _headers(self) -> dict[str, str]:
+        reset = math.ceil((self.per_minute - self._tokens) / self._rate) if self._rate else 0
+        return {
+            "RateLimit-Limit": str(self.per_minute),
+            "RateLimit-Remaining": str(max(0, math.floor(self._tokens))),
+            "RateLimit-Reset": str(reset),
+        }
+
+
+FAULTS = ("503", "500", "504", "reset", "slow")
+
+
+class FaultInjector:
+    """Seeded random failures: before a request does anything, or after a write committed."""
+
+    def __init__(self, rate: float, lost_rate: float, seed: int) -> None:
+        self.rate = rate
+        self.lost_rate = lost_rate
+        self._random = random.Random(seed)  # noqa: S311 (reproducible faults, not secrets)
+        self.injected: dict[str, int] = dict.fromkeys((*FAULTS, "lost"), 0)
+
+    def before(self, *, allow_connection_faults: bool = True) -> str | None:
+        if not self.rate or self._random.random() >= self.rate:
+            return None
+        kinds = FAULTS if allow_connection_faults else FAULTS[:3]
+        fault = self._random.choice(kinds)
+        self.injected[fault] += 1
+        return fault
+
+    def lose_response(self) -> bool:
+        if self.lost_rate and self._random.random() < self.lost_rate:
+            self.injected["lost"] += 1
+            return True
+        return False
+
+    def retry_after(self) -> int:
+        return self._random.randint(1, 3)

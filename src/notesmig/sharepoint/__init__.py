@@ -1,0 +1,1 @@
+"""Loading into SharePoint Online through Microsoft Graph (msgraph-sdk)."""
