@@ -251,6 +251,9 @@ def emulator_serve(
     token: Annotated[
         str | None, typer.Option(help="Require this bearer token (default: accept any).")
     ] = None,
+    upload_session_seconds: Annotated[
+        int, typer.Option(help="Lifetime of an upload session.")
+    ] = 3_600,
     hostname: Annotated[str, typer.Option(help="Tenant host name.")] = "contoso.sharepoint.com",
     site: Annotated[list[str] | None, typer.Option(help="Site under /sites/ (repeatable).")] = None,
 ) -> None:
@@ -260,6 +263,7 @@ def emulator_serve(
             data_dir=data, hostname=hostname, sites=tuple(site or ("notes-migration",)),
             ru_per_minute=ru_per_minute, time_scale=time_scale, fault_rate=fault_rate,
             lost_response_rate=lost_response_rate, seed=seed, token=token,
+            upload_session_seconds=upload_session_seconds,
         )  # fmt: skip
     except EmulatorConfigError as exc:
         raise typer.BadParameter(str(exc)) from exc
