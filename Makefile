@@ -13,7 +13,7 @@ export UV_PYTHON := $(PYTHON)
 # Use the platform certificate store (it carries any site CA, e.g. behind a TLS proxy).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: env demo test lint format bench-extract clean
+.PHONY: env demo test lint format bench-extract bench-emulator clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -32,7 +32,7 @@ demo: env
 	$(BIN)/notesmig extract $(BUILD)/demo/sample --out $(BUILD)/demo/extract
 
 test: env
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: env
 	$(BIN)/ruff check .
@@ -45,6 +45,9 @@ format: env
 
 bench-extract: env
 	$(BIN)/python bench/bench_extract.py
+
+bench-emulator: env
+	$(BIN)/python bench/bench_emulator.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
