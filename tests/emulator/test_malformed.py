@@ -90,7 +90,9 @@ def test_any_bytes_and_ranges(
         http.post(targets["items"], content=raw, headers={"Content-Type": "application/json"})
     )
     session = http.post(targets["session"], json={}).json()["uploadUrl"]
-    assert_client_error(httpx.put(session, content=raw, headers={"Content-Range": content_range.strip()}))
+    assert_client_error(
+        httpx.put(session, content=raw, headers={"Content-Range": content_range.strip()})
+    )
 
 
 @pytest.mark.parametrize(

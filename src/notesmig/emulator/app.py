@@ -312,11 +312,11 @@ class EmulatorApp:
             return Response.of(200, site)
         if rest == ["drive"]:
             _only(method, "GET")
-            return Response.of(200, tenant.site_drive(site_id))
+            return Response.of(200, tenant.drives.site_drive(site_id))
         if rest == ["drives"]:
             _only(method, "GET")
             drives = [
-                tenant.drive(r["drive_id"])
+                tenant.drives.drive(r["drive_id"])
                 for r in tenant.db.execute(
                     "SELECT drive_id FROM lists WHERE site_id = ? AND drive_id IS NOT NULL",
                     (site_id,),
@@ -350,7 +350,7 @@ class EmulatorApp:
             return Response.of(201, tenant.create_column(row, request.json()))
         if rest == ["drive"]:
             _only(method, "GET")
-            return Response.of(200, tenant.drive_of_list(row))
+            return Response.of(200, tenant.drives.drive_of_list(row))
         if rest[0] != "items":
             raise GraphError(400, "BadRequest", f"Resource not found for the segment '{rest[0]}'.")
         if len(rest) == 1:
@@ -439,9 +439,9 @@ class EmulatorApp:
         tenant = self.tenant
         if not rest:
             _only(method, "GET")
-            return Response.of(200, tenant.drive(drive_id))
+            return Response.of(200, tenant.drives.drive(drive_id))
         if rest[0] == "list":
-            library = tenant.library_of_drive(drive_id)
+            library = tenant.drives.library_of_drive(drive_id)
             return self._list_route(request, library, rest[1:], method)
         if rest[0] == "root" and len(rest) >= 1:
             target: Segment = "root"
@@ -461,26 +461,26 @@ class EmulatorApp:
     ) -> Response:
         tenant = self.tenant
         if not tail:
-            item = tenant.drive_item_row(drive_id, item_id)
+            item = tenant.drives.drive_item_row(drive_id, item_id)
             if method == "DELETE":
-                library = tenant.library_of_drive(drive_id)
+                library = tenant.drives.library_of_drive(drive_id)
                 if item["parent"] is None:
                     raise GraphError(403, "accessDenied", "The root of a drive cannot be deleted.")
                 tenant.delete_item(library, str(item["list_item"]))
                 return Response(204)
             _only(method, "GET")
             expand = "listItem" in request.query.get("$expand", "")
-            return Response.of(200, tenant.drive_item_json(item, expand_list_item=expand))
+            return Response.of(200, tenant.drives.drive_item_json(item, expand_list_item=expand))
         if tail == ["children"]:
             if method == "POST":
-                body, status = tenant.create_folder(drive_id, item_id, request.json())
+                body, status = tenant.drives.create_folder(drive_id, item_id, request.json())
                 return Response.of(status, body)
             _only(method, "GET")
-            return Response.of(200, {"value": tenant.children(drive_id, item_id)})
+            return Response.of(200, {"value": tenant.drives.children(drive_id, item_id)})
         if tail == ["content"]:
-            item = tenant.drive_item_row(drive_id, item_id)
+            item = tenant.drives.drive_item_row(drive_id, item_id)
             if method == "GET":
-                data = tenant.content_path(item).read_bytes()
+                data = tenant.drives.content_path(item).read_bytes()
                 return Response(
                     200, data, {"Content-Type": item["mime"] or "application/octet-stream"}
                 )
@@ -492,7 +492,7 @@ class EmulatorApp:
                 request, drive_id, parent, item["name"], default_conflict="replace"
             )
         if tail[0] == "listItem":
-            library, list_item = tenant.drive_item_list_item(drive_id, item_id)
+            library, list_item = tenant.drives.drive_item_list_item(drive_id, item_id)
             return self._item_route(request, library, str(list_item), tail[1:], method)
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{tail[0]}'.")
 
@@ -509,7 +509,7 @@ class EmulatorApp:
                     request, drive_id, folder, name, default_conflict="replace"
                 )
             return self._create_upload_session(request, drive_id, folder, name)
-        item = tenant.resolve_path(drive_id, base, ref.path)
+        item = tenant.drives.resolve_path(drive_id, base, ref.path)
         return self._item_by_id(request, drive_id, item["id"], tail, method)
 
     def _parent_for(self, drive_id: str, base: str, path: str) -> tuple[str, str]:
@@ -517,14 +517,14 @@ class EmulatorApp:
         parts = [p for p in path.split("/") if p]
         if not parts:
             raise bad_request("A file name is required in the path.")
-        folder = self.tenant.drive_item_row(drive_id, base)
+        folder = self.tenant.drives.drive_item_row(drive_id, base)
         for part in parts[:-1]:
-            sibling = self.tenant._sibling(drive_id, folder["id"], part)
+            sibling = self.tenant.drives._sibling(drive_id, folder["id"], part)
             if sibling is None:
-                body, _ = self.tenant.create_folder(
+                body, _ = self.tenant.drives.create_folder(
                     drive_id, folder["id"], {"name": part, "folder": {}}
                 )
-                sibling = self.tenant.drive_item_row(drive_id, body["id"])
+                sibling = self.tenant.drives.drive_item_row(drive_id, body["id"])
             elif not sibling["folder"]:
                 raise bad_request(f"'{part}' is a file, not a folder.")
             folder = sibling
@@ -537,12 +537,12 @@ class EmulatorApp:
             request.query.get("@microsoft.graph.conflictBehavior", default_conflict)
         )
         data = request.body
-        scratch = self.tenant.upload_dir / uuid.uuid4().hex
+        scratch = self.tenant.drives.upload_dir / uuid.uuid4().hex
         scratch.write_bytes(data)
         hasher = QuickXorHash()
         hasher.update(data)
         try:
-            body, status = self.tenant.store_file(
+            body, status = self.tenant.drives.store_file(
                 drive_id,
                 parent,
                 name,
@@ -586,7 +586,9 @@ class EmulatorApp:
             or not all(isinstance(v, str) for v in fs_info.values())
         ):
             raise bad_request("'fileSystemInfo' takes createdDateTime and lastModifiedDateTime.")
-        session, expires = self.tenant.create_upload(drive_id, parent, name, conflict, fs_info)
+        session, expires = self.tenant.drives.create_upload(
+            drive_id, parent, name, conflict, fs_info
+        )
         return Response.of(
             200,
             {
@@ -607,10 +609,10 @@ class EmulatorApp:
             ).fetchone()
             if found is None or found["completed"]:
                 raise not_found("The upload session was not found or has expired.")
-            tenant.drop_upload(session_id)
+            tenant.drives.drop_upload(session_id)
             return Response(204)
         _only(request.method, "PUT")
-        session = tenant.upload(session_id)
+        session = tenant.drives.upload(session_id)
         start, end, total = _content_range(request.headers.get("content-range"))
         length = len(request.body)
         if length != end - start + 1:
@@ -635,7 +637,7 @@ class EmulatorApp:
                 f"The fragment is {length} bytes; fragments other than the last must be a "
                 f"multiple of 320 KiB ({FRAGMENT_UNIT} bytes)."
             )
-        path = tenant.upload_file(session_id)
+        path = tenant.drives.upload_file(session_id)
         with path.open("ab") as sink:
             sink.write(request.body)
         tenant.db.execute(
@@ -655,7 +657,7 @@ class EmulatorApp:
                 sha.update(block)
                 quick.update(block)
         fs_info = json.loads(session["fs_info"]) if session["fs_info"] else None
-        body, status = tenant.store_file(
+        body, status = tenant.drives.store_file(
             session["drive_id"],
             session["parent"],
             session["name"],
@@ -667,7 +669,7 @@ class EmulatorApp:
             fs_info=fs_info,
             mime=_mime(session["name"]),
         )
-        tenant.complete_upload(session_id)
+        tenant.drives.complete_upload(session_id)
         return Response.of(status, body)
 
     # -- $batch ---------------------------------------------------------------------------
