@@ -8,11 +8,11 @@ Graph is routed on the raw, percent-encoded path: the SDK sends ``/sites/contoso
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from notesmig.emulator.graph_errors import bad_request
+from notesmig.sharepoint.names import MAX_DECODED_PATH, invalid_name_reason
 
 
 @dataclass(frozen=True)
@@ -63,35 +63,12 @@ def _clean(path: str) -> str:
 
 # -- names --------------------------------------------------------------------------------
 
-_INVALID_CHARACTERS = set('"*:<>?/\\|')
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
-MAX_DECODED_PATH = 400
-
 
 def check_item_name(name: str, *, at_library_root: bool, is_folder: bool) -> None:
     """Raise Graph's 400 for a file or folder name SharePoint refuses."""
-    if not name:
-        raise bad_request("The name cannot be empty.")
-    if name != name.strip(" "):
-        raise bad_request(
-            f"The provided name cannot contain leading, or trailing, spaces: {name!r}"
-        )
-    if name.endswith("."):
-        raise bad_request(f"The provided name cannot end with a period: {name!r}")
-    bad = sorted(set(name) & _INVALID_CHARACTERS)
-    if bad or any(ord(c) < 32 for c in name):
-        shown = "".join(bad) or "control characters"
-        raise bad_request(f"The provided name contains invalid characters ({shown}): {name!r}")
-    lowered = name.lower()
-    if (
-        _RESERVED.match(name)
-        or lowered in (".lock", "desktop.ini")
-        or "_vti_" in lowered
-        or name.startswith("~$")
-    ):
-        raise bad_request(f"The provided name is reserved and cannot be used: {name!r}")
-    if is_folder and at_library_root and lowered == "forms":
-        raise bad_request("A folder named 'forms' cannot be created at the root of a library.")
+    reason = invalid_name_reason(name, at_library_root=at_library_root, is_folder=is_folder)
+    if reason is not None:
+        raise bad_request(reason)
 
 
 def check_path_length(decoded_path: str) -> None:
@@ -100,28 +77,3 @@ def check_path_length(decoded_path: str) -> None:
             f"The decoded path is {len(decoded_path)} characters long; SharePoint allows "
             f"{MAX_DECODED_PATH}: {decoded_path[:80]}..."
         )
-
-
-# -- internal names -----------------------------------------------------------------------
-
-MAX_INTERNAL_NAME = 32
-
-
-def encode_internal_name(name: str) -> str:
-    """SharePoint's internal (API) name for a column: ``Notes UNID`` -> ``Notes_x0020_UNID``,
-    ``出張先`` -> ``_x51fa__x5f35__x5148_``, cut to 32 characters."""
-    out: list[str] = []
-    for position, char in enumerate(name):
-        keep = char == "_" or (char.isascii() and char.isalpha())
-        keep = keep or (char.isascii() and char.isdigit() and position > 0)
-        if keep:
-            out.append(char)
-            continue
-        for unit in _utf16_units(char):
-            out.append(f"_x{unit:04x}_")
-    return "".join(out)[:MAX_INTERNAL_NAME]
-
-
-def _utf16_units(char: str) -> list[int]:
-    data = char.encode("utf-16-le")
-    return [int.from_bytes(data[i : i + 2], "little") for i in range(0, len(data), 2)]

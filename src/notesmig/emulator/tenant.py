@@ -19,7 +19,7 @@ from notesmig.emulator.config import EmulatorConfig
 from notesmig.emulator.drives import Drives
 from notesmig.emulator.graph_errors import GraphError, bad_request, not_found, unknown_property
 from notesmig.emulator.ids import new_item_id, now_text
-from notesmig.emulator.paths import encode_internal_name
+from notesmig.sharepoint.names import encode_internal_name
 
 LIST_VIEW_THRESHOLD = 5_000
 _SCHEMA = """
