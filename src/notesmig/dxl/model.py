@@ -68,6 +68,8 @@ class Item:
     summary: bool | None = None
     protected: bool = False
     sealed: bool = False
+    #: How many Notes items of this name it stands for (merged from JSON; 1 when read from DXL).
+    occurrences: int = 1
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,27 @@ The shape is specified by ``schemas/document.schema.json``; keep the two in step
 
 from __future__ import annotations
 
-from datetime import datetime
+import base64
+import hashlib
+import json
+from collections import Counter
+from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
 
-from notesmig.dxl.model import Attachment, Item, NotesDocument, value_to_json
+from notesmig.dxl.datetimes import DateTimeRange
+from notesmig.dxl.model import (
+    Attachment,
+    ExtractionIssue,
+    Item,
+    ItemType,
+    ItemValue,
+    MimePart,
+    NotesDocument,
+    NotesLink,
+    RawValue,
+    value_to_json,
+)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -34,10 +51,12 @@ def _merge_items(items: list[Item]) -> dict[str, dict[str, Any]]:
         record = _item_json(item)
         existing = merged.get(item.name)
         if existing is None:
+            if item.occurrences > 1:
+                record["count"] = item.occurrences
             merged[item.name] = record
             continue
         existing["values"].extend(record["values"])
-        existing["count"] = existing.get("count", 1) + 1
+        existing["count"] = existing.get("count", 1) + item.occurrences
         for flag in ("names", "readers", "authors", "protected", "sealed"):
             if record.get(flag):
                 existing[flag] = True
@@ -93,3 +112,93 @@ def document_json(document: NotesDocument) -> dict[str, Any]:
             for e in document.errors
         ],
     }
+
+
+def document_sha256(document: NotesDocument) -> str:
+    """Hash of the canonical extracted document: the same content gives the same hash,
+    whichever file or line it was read from (``SourceSha256``, the change detector)."""
+    record = document_json(document)
+    del record["source"]
+    canonical = json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def document_from_json(record: dict[str, Any]) -> NotesDocument:
+    """A typed document back from its ``documents.jsonl`` record (inverse of document_json)."""
+    items = []
+    for name, body in record["items"].items():
+        item_type = ItemType(body["type"])
+        item = Item(
+            name=name,
+            type=item_type,
+            values=[_value_from_json(item_type, v) for v in body["values"]],
+            names=body.get("names", False),
+            readers=body.get("readers", False),
+            authors=body.get("authors", False),
+            protected=body.get("protected", False),
+            sealed=body.get("sealed", False),
+            occurrences=body.get("count", 1),
+        )
+        items.append(item)
+    return NotesDocument(
+        unid=record["unid"],
+        noteid=record["noteid"],
+        form=record["form"],
+        parent_unid=record["parent_unid"],
+        source=Path(record["source"]["file"]),
+        line=record["source"]["line"],
+        database_replica=record["database"],
+        sequence=record["sequence"],
+        created=_when(record["created"]),
+        modified=_when(record["modified"]),
+        revised=_when(record["revised"]),
+        updatedby=list(record["updatedby"]),
+        items=items,
+        html=dict(record["html"]),
+        attachments=[
+            Attachment(
+                name=a["name"],
+                size=a["size"],
+                sha256=a["sha256"],
+                blob=a["blob"].removeprefix("blobs/") if a["blob"] else None,
+                kind=a["kind"],
+                item=a["item"],
+                created=_when(a["created"]),
+                modified=_when(a["modified"]),
+                error=a["error"],
+            )
+            for a in record["attachments"]
+        ],
+        links=[NotesLink(**link) for link in record["links"]],
+        unconverted=Counter(record["unconverted"]),
+        errors=[ExtractionIssue(**e) for e in record["errors"]],
+    )
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _value_from_json(item_type: ItemType, value: Any) -> ItemValue:
+    if isinstance(value, dict):
+        if "base64" in value:
+            return RawValue(value["notes_type"], base64.b64decode(value["base64"]))
+        return MimePart(value["content_type"], value["headers"], value["text"], value["size"])
+    if item_type in (
+        ItemType.DATETIME,
+        ItemType.DATETIMELIST,
+        ItemType.DATETIMEPAIR,
+    ) and isinstance(value, str):
+        if "/" in value:
+            start, end = value.split("/", 1)
+            return DateTimeRange(_temporal(start), _temporal(end))
+        return _temporal(value)
+    return value  # type: ignore[no-any-return]
+
+
+def _temporal(text: str) -> date | time | datetime:
+    if "T" in text or (" " in text and len(text) > 10):
+        return datetime.fromisoformat(text)
+    if ":" in text:
+        return time.fromisoformat(text)
+    return date.fromisoformat(text)

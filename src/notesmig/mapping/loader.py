@@ -1,0 +1,216 @@
+"""Reading mapping files: YAML with line numbers, the JSON Schema, then the cross-checks.
+
+Every problem is reported before any work starts, each with the file, the line and the key
+(``shutcho.yaml:42 forms.TripRequest.items.Amount.type: 'money' is not one of ...``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from notesmig.errors import TerminalError
+from notesmig.mapping.model import (
+    RESERVED_COLUMNS,
+    SYSTEM_COLUMN_NAMES,
+    ColumnType,
+    FormMapping,
+    ItemMapping,
+    Mapping,
+    UserPolicy,
+)
+from notesmig.schemas import load_schema
+
+KeyPath = tuple[str | int, ...]
+
+
+class MappingError(TerminalError):
+    """A mapping file that cannot be applied; lists every problem found, each located."""
+
+    def __init__(self, path: Path, problems: list[tuple[int | None, str, str]]) -> None:
+        self.path = path
+        self.problems = problems
+        lines = [
+            f"{path}:{line if line is not None else '?'} {key or '(top)'}: {message}"
+            for line, key, message in problems
+        ]
+        super().__init__("invalid mapping:\n  " + "\n  ".join(lines))
+
+
+def _dotted(path: Iterable[str | int]) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _read_yaml(path: Path) -> tuple[Any, dict[KeyPath, int]]:
+    text = path.read_text(encoding="utf-8")
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise MappingError(path, [(line, "", f"not valid YAML: {exc}")]) from exc
+    finally:
+        loader.dispose()
+    lines: dict[KeyPath, int] = {}
+    duplicates: list[tuple[int | None, str, str]] = []
+
+    def walk(current: yaml.Node | None, at: KeyPath) -> None:
+        if current is None:
+            return
+        lines.setdefault(at, current.start_mark.line + 1)
+        if isinstance(current, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in current.value:
+                key = str(key_node.value)
+                if key in seen:
+                    duplicates.append(
+                        (key_node.start_mark.line + 1, _dotted((*at, key)), "key appears twice")
+                    )
+                seen.add(key)
+                lines[(*at, key)] = key_node.start_mark.line + 1
+                walk(value_node, (*at, key))
+        elif isinstance(current, yaml.SequenceNode):
+            for index, child in enumerate(current.value):
+                walk(child, (*at, index))
+
+    walk(node, ())
+    if duplicates:
+        raise MappingError(path, duplicates)
+    return data, lines
+
+
+def _line(lines: dict[KeyPath, int], at: KeyPath) -> int | None:
+    while at not in lines and at:
+        at = at[:-1]
+    return lines.get(at)
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read, validate and cross-check one mapping file."""
+    if not path.is_file():
+        raise MappingError(path, [(None, "", "the mapping file does not exist")])
+    data, lines = _read_yaml(path)
+    validator = jsonschema.Draft202012Validator(load_schema("mapping"))
+    problems = [
+        (_line(lines, tuple(error.absolute_path)), _dotted(error.absolute_path), error.message)
+        for error in sorted(
+            validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
+        )
+    ]
+    if problems:
+        raise MappingError(path, problems)
+    mapping = _build(path, data)
+    problems = _cross_check(mapping, data, lines)
+    if problems:
+        raise MappingError(path, problems)
+    return mapping
+
+
+def load_mappings(path: Path) -> dict[str, Mapping]:
+    """Mappings by replica id, from one file or every ``*.yaml``/``*.yml`` in a folder."""
+    files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")]) if path.is_dir() else [path]
+    if not files:
+        raise MappingError(path, [(None, "", "no mapping files (*.yaml) in this folder")])
+    found: dict[str, Mapping] = {}
+    for file in files:
+        mapping = load_mapping(file)
+        other = found.get(mapping.replica_id)
+        if other is not None:
+            clash = f"the same database is also mapped by {other.path}"
+            raise MappingError(file, [(None, "database.replica_id", clash)])
+        found[mapping.replica_id] = mapping
+    return found
+
+
+def _build(path: Path, data: dict[str, Any]) -> Mapping:
+    users = data.get("users", {})
+    user_file = users.get("file")
+    forms = {}
+    for form_name, form in data["forms"].items():
+        items = {}
+        for item_name, item in form["items"].items():
+            items[item_name.casefold()] = ItemMapping(
+                item=item_name,
+                column=item["column"],
+                type=ColumnType(item["type"]),
+                display_name=item.get("display_name", item_name),
+                join=item.get("join"),
+                choices=tuple(item.get("choices", ())),
+                keep_offset=item.get("keep_offset", False),
+                true_values=tuple(item.get("true_values", ())),
+                lookup_list=item.get("lookup_list"),
+                required=item.get("required", False),
+            )
+        forms[form_name.casefold()] = FormMapping(
+            form=form_name,
+            list=form["list"],
+            library=form.get("library"),
+            attachment_folder=form.get("attachment_folder", "document"),
+            exclude_items=frozenset(i.casefold() for i in form.get("exclude_items", ())),
+            items=items,
+        )
+    return Mapping(
+        path=path,
+        replica_id=data["database"]["replica_id"].upper(),
+        title=data["database"].get("title"),
+        site=data["target"]["site"],
+        users=UserPolicy(
+            file=(path.parent / user_file) if user_file else None,
+            unknown=users.get("unknown", "text"),
+            fallback=users.get("fallback"),
+        ),
+        readers=data.get("readers", "hold"),
+        exclude_forms=frozenset(f.casefold() for f in data.get("exclude_forms", ())),
+        forms=forms,
+    )
+
+
+def _cross_check(
+    mapping: Mapping, data: dict[str, Any], lines: dict[KeyPath, int]
+) -> list[tuple[int | None, str, str]]:
+    problems: list[tuple[int | None, str, str]] = []
+
+    def problem(at: KeyPath, message: str) -> None:
+        problems.append((_line(lines, at), _dotted(at), message))
+
+    if mapping.users.unknown == "fallback" and not mapping.users.fallback:
+        problem(("users", "unknown"), "unknown: fallback needs users.fallback (a UPN)")
+    if mapping.users.file is not None and not mapping.users.file.is_file():
+        problem(("users", "file"), f"the user mapping {mapping.users.file} does not exist")
+    # Several forms may feed one list (topics and responses of a board) and then share a
+    # column, but only if they define it the same way; one form may use a column once.
+    columns: dict[str, dict[str, tuple[KeyPath, dict[str, Any]]]] = {}
+    libraries = {f.library for f in mapping.forms.values() if f.library}
+    for form_name, form in data["forms"].items():
+        if form_name.casefold() in mapping.exclude_forms:
+            problem(("forms", form_name), "this form is both mapped and excluded")
+        if form["list"] in libraries:
+            problem(
+                ("forms", form_name, "list"), "a list and a document library cannot share a name"
+            )
+        used = columns.setdefault(form["list"], {})
+        for item_name, item in form["items"].items():
+            at: KeyPath = ("forms", form_name, "items", item_name, "column")
+            spec = {k: v for k, v in item.items() if k not in ("display_name", "required")}
+            mapped = mapping.forms[form_name.casefold()].items[item_name.casefold()]
+            for column in (item["column"], *mapped.companion_columns):
+                if column in SYSTEM_COLUMN_NAMES or column in RESERVED_COLUMNS:
+                    problem(at, f"column {column!r} is reserved (SharePoint's own, or notesmig's)")
+                    continue
+                previous = used.get(column)
+                if previous is None:
+                    used[column] = (at, spec)
+                elif previous[0][1] == form_name or previous[1] != spec:
+                    where = _dotted(previous[0][:-1])
+                    if previous[0][1] == form_name:
+                        problem(at, f"column {column!r} is already used by {where}")
+                    else:
+                        problem(at, f"column {column!r} of list {form['list']!r} is already "
+                                    f"defined differently by {where}")  # fmt: skip
+    return problems

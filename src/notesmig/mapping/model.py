@@ -1,0 +1,130 @@
+"""The mapping of one Notes database as typed objects (YAML form: schemas/mapping.schema.json)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class ColumnType(StrEnum):
+    TEXT = "text"
+    MULTILINE = "multiline"
+    RICHTEXT = "richtext"
+    NUMBER = "number"
+    DATETIME = "dateTime"
+    DATEONLY = "dateOnly"
+    BOOLEAN = "boolean"
+    CHOICE = "choice"
+    MULTICHOICE = "multichoice"
+    PERSON = "person"
+    MULTIPERSON = "multiperson"
+    LOOKUP = "lookup"
+    HYPERLINK = "hyperlink"
+
+    @property
+    def multi(self) -> bool:
+        return self in (ColumnType.MULTICHOICE, ColumnType.MULTIPERSON)
+
+    @property
+    def is_person(self) -> bool:
+        return self in (ColumnType.PERSON, ColumnType.MULTIPERSON)
+
+
+@dataclass(frozen=True)
+class SystemColumn:
+    name: str
+    type: ColumnType
+    indexed: bool = False
+    unique: bool = False
+
+
+#: Columns every migrated list item carries, whatever the mapping says.
+SYSTEM_COLUMNS: tuple[SystemColumn, ...] = (
+    SystemColumn("NotesUNID", ColumnType.TEXT, indexed=True, unique=True),
+    SystemColumn("NotesForm", ColumnType.TEXT),
+    SystemColumn("NotesParentUNID", ColumnType.TEXT, indexed=True),
+    SystemColumn("NotesCreated", ColumnType.DATETIME),
+    SystemColumn("NotesModified", ColumnType.DATETIME),
+    SystemColumn("NotesAuthor", ColumnType.MULTILINE),
+    SystemColumn("NotesDatabase", ColumnType.TEXT),
+    SystemColumn("SourceSha256", ColumnType.TEXT),
+)
+SYSTEM_COLUMN_NAMES = frozenset(c.name for c in SYSTEM_COLUMNS)
+#: SharePoint's own fields: a mapping may target Title, never these.
+RESERVED_COLUMNS = frozenset(
+    {"ID", "Id", "Created", "Modified", "Author", "Editor", "ContentType", "Attachments",
+     "FileLeafRef", "FileRef", "Edit", "LinkTitle", "DocIcon", "ItemChildCount"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ItemMapping:
+    """One Notes item to one SharePoint column."""
+
+    item: str
+    column: str
+    type: ColumnType
+    display_name: str
+    join: str | None = None
+    choices: tuple[str, ...] = ()
+    keep_offset: bool = False
+    true_values: tuple[str, ...] = ()
+    lookup_list: str | None = None
+    required: bool = False
+
+    @property
+    def companion_columns(self) -> tuple[str, ...]:
+        """Extra columns this item also fills (original offset, original Notes names)."""
+        if self.type.is_person:
+            return (f"{self.column}Notes",)
+        if self.keep_offset:
+            return (f"{self.column}Offset",)
+        return ()
+
+
+@dataclass(frozen=True)
+class FormMapping:
+    """One Notes form to one list (and a library for its files)."""
+
+    form: str
+    list: str
+    library: str | None
+    attachment_folder: str
+    exclude_items: frozenset[str]
+    items: dict[str, ItemMapping]
+
+    def item(self, name: str) -> ItemMapping | None:
+        return self.items.get(name.casefold())
+
+    def excludes(self, name: str) -> bool:
+        return name.casefold() in self.exclude_items
+
+
+@dataclass(frozen=True)
+class UserPolicy:
+    file: Path | None = None
+    unknown: str = "text"
+    fallback: str | None = None
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Everything decided about one Notes database."""
+
+    path: Path
+    replica_id: str
+    title: str | None
+    site: str
+    users: UserPolicy
+    readers: str
+    exclude_forms: frozenset[str]
+    forms: dict[str, FormMapping] = field(default_factory=dict)
+
+    def form(self, name: str | None) -> FormMapping | None:
+        if name is None:
+            return None
+        return self.forms.get(name.casefold())
+
+    def excludes_form(self, name: str | None) -> bool:
+        return name is not None and name.casefold() in self.exclude_forms

@@ -1,0 +1,403 @@
+"""The transform stage: typed documents and their mappings to rows, files and plans.
+
+For every document exactly one outcome, so totals always add up (extracted = transformed +
+quarantined + excluded): a row for its list (and rows for its files), or quarantine with the
+reason, or exclusion (form excluded or not mapped). Documents with a Readers field are never
+planned into a place others can read: held back (``readers: hold``) or planned with unique
+permissions whose every reader resolved (``readers: restrict``), else held back too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from notesmig.dxl.model import NotesDocument
+from notesmig.dxl.records import document_sha256
+from notesmig.mapping.model import FormMapping, Mapping
+from notesmig.mapping.users import UserDirectory, abbreviate
+from notesmig.transform.files import FolderNames, folder_name
+from notesmig.transform.values import MULTILINE_LIMIT, ConversionError, convert, utc_text
+
+_ALWAYS_IGNORED = {"form", "$file", "$revisions", "$updatedby", "$ref", "$conflict"}
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One list item to create or update: the list, the fields, where it sits in the tree."""
+
+    database: str
+    unid: str
+    list: str
+    fields: dict[str, Any]
+    parent_unid: str | None
+    depth: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """One file for a document library, with where its bytes are in the extract."""
+
+    database: str
+    unid: str
+    library: str
+    folder: str
+    name: str
+    original_name: str
+    size: int
+    sha256: str | None
+    blob: str | None
+    kind: str
+    created: str | None
+    modified: str | None
+    content: str | None = None  # generated files (rich text too long for a column)
+
+
+@dataclass(frozen=True)
+class PermissionPlan:
+    database: str
+    unid: str
+    readers: tuple[str, ...]
+    editors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Why a document did not become a row (quarantine or exclusion)."""
+
+    database: str
+    unid: str
+    form: str | None
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    database: str
+    unid: str
+    kind: str
+    target_database: str | None
+    target_view: str | None
+    target_document: str | None
+
+
+@dataclass
+class DatabaseTotals:
+    extracted: int = 0
+    transformed: int = 0
+    quarantined: int = 0
+    excluded: int = 0
+    files: int = 0
+    overflow_files: int = 0
+    unmapped_items: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def balanced(self) -> bool:
+        return self.extracted == self.transformed + self.quarantined + self.excluded
+
+
+@dataclass
+class TransformResult:
+    rows: list[ItemRow] = field(default_factory=list)
+    files: list[FileRow] = field(default_factory=list)
+    permissions: list[PermissionPlan] = field(default_factory=list)
+    quarantined: list[Outcome] = field(default_factory=list)
+    excluded: list[Outcome] = field(default_factory=list)
+    links: list[LinkRow] = field(default_factory=list)
+    totals: dict[str, DatabaseTotals] = field(default_factory=lambda: defaultdict(DatabaseTotals))
+    unknown_users: Counter[str] = field(default_factory=Counter)
+
+    def frames(self, batch_size: int = 500) -> Iterator[tuple[str, pd.DataFrame]]:
+        """Rows as DataFrames per list, in load order (parents first), ``batch_size`` at a time."""
+        by_list: dict[str, list[ItemRow]] = defaultdict(list)
+        for row in self.rows:
+            by_list[row.list].append(row)
+        for name, rows in by_list.items():
+            for start in range(0, len(rows), batch_size):
+                chunk = rows[start : start + batch_size]
+                yield name, pd.DataFrame([row.fields for row in chunk])
+
+
+class Transformer:
+    """Applies mappings (by replica id) to documents."""
+
+    def __init__(
+        self, mappings: dict[str, Mapping], users: dict[str, UserDirectory] | None = None
+    ) -> None:
+        self.mappings = {k.upper(): v for k, v in mappings.items()}
+        self.users = (
+            users
+            if users is not None
+            else {k.upper(): UserDirectory.from_csv(m.users.file) for k, m in mappings.items()}
+        )
+
+    def transform(self, documents: Iterable[NotesDocument]) -> TransformResult:
+        result = TransformResult()
+        pending: list[tuple[ItemRow, NotesDocument]] = []
+        names: dict[str, FolderNames] = {}
+        for document in documents:
+            database = (document.database_replica or "").upper()
+            totals = result.totals[database]
+            totals.extracted += 1
+            row = self._document(document, database, result, names)
+            if row is not None:
+                pending.append((row, document))
+        self._order(pending, result)
+        for directory in self.users.values():
+            result.unknown_users.update(directory.unknown)
+        return result
+
+    # -- one document ---------------------------------------------------------------------
+
+    def _document(
+        self,
+        document: NotesDocument,
+        database: str,
+        result: TransformResult,
+        names: dict[str, FolderNames],
+    ) -> ItemRow | None:
+        unid = document.unid or f"NOTEID-{document.noteid}"
+        totals = result.totals[database]
+        mapping = self.mappings.get(database)
+
+        def exclude(reason: str) -> None:
+            totals.excluded += 1
+            result.excluded.append(Outcome(database, unid, document.form, reason))
+
+        def hold(reason: str, detail: str = "") -> None:
+            totals.quarantined += 1
+            result.quarantined.append(Outcome(database, unid, document.form, reason, detail))
+
+        if mapping is None:
+            exclude(f"database {database or '(unknown)'} has no mapping")
+            return None
+        if mapping.excludes_form(document.form):
+            exclude("form excluded by the mapping")
+            return None
+        form = mapping.form(document.form)
+        if form is None:
+            exclude(f"form {document.form!r} is not mapped")
+            return None
+        if document.unid is None:
+            hold("no UNID", "a document without a universal id cannot be tracked or loaded")
+            return None
+        users = self.users[database]
+        readers = [v for item in document.items if item.readers for v in map(str, item.values) if v]
+        authors = [v for item in document.items if item.authors for v in map(str, item.values) if v]
+        plan: PermissionPlan | None = None
+        if readers:
+            shown = ", ".join(abbreviate(r) for r in readers)
+            if mapping.readers == "hold":
+                hold(
+                    "restricted (Readers field): held back until permissions can be applied", shown
+                )
+                return None
+            resolved, missing = self._principals([*readers, *authors], users)
+            if missing:
+                hold(
+                    "restricted (Readers field): a reader has no account, cannot restrict safely",
+                    ", ".join(missing),
+                )
+                return None
+            editors, _ = self._principals(authors, users)
+            plan = PermissionPlan(database, unid, tuple(resolved), tuple(editors))
+        broken = [a for a in document.attachments if a.error is not None]
+        if broken:
+            hold("attachment unreadable", "; ".join(f"{a.name}: {a.error}" for a in broken))
+            return None
+        mapped = {spec.item.casefold() for spec in form.items.values()}
+        failed = [e for e in document.errors if e.item is None or e.item.casefold() in mapped]
+        if failed:
+            hold("extraction error in a mapped item", "; ".join(e.message for e in failed))
+            return None
+        try:
+            fields = self._fields(document, mapping, form, users, totals)
+        except ConversionError as exc:
+            hold("value does not fit its column", str(exc))
+            return None
+        files = self._files(document, database, mapping, form, fields, names, hold)
+        if files is None:
+            return None
+        result.files.extend(files)
+        totals.files += len(files)
+        totals.overflow_files += sum(1 for f in files if f.kind == "richtext-overflow")
+        if plan is not None:
+            result.permissions.append(plan)
+        result.links.extend(
+            LinkRow(database, unid, link.kind, link.database, link.view, link.document)
+            for link in document.links
+        )
+        totals.transformed += 1
+        return ItemRow(
+            database, unid, form.list, fields, document.parent_unid, 0, fields["SourceSha256"]
+        )
+
+    @staticmethod
+    def _principals(names: list[str], users: UserDirectory) -> tuple[list[str], list[str]]:
+        found: list[str] = []
+        missing: list[str] = []
+        for name in names:
+            account = users.lookup(name)
+            if account is None:
+                missing.append(abbreviate(name))
+            elif account.upn not in found:
+                found.append(account.upn)
+        return found, missing
+
+    def _fields(
+        self,
+        document: NotesDocument,
+        mapping: Mapping,
+        form: FormMapping,
+        users: UserDirectory,
+        totals: DatabaseTotals,
+    ) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "NotesUNID": document.unid,
+            "NotesForm": document.form,
+            "NotesParentUNID": document.parent_unid,
+            "NotesCreated": utc_text(document.created) if document.created else None,
+            "NotesModified": utc_text(document.modified) if document.modified else None,
+            "NotesAuthor": abbreviate(document.updatedby[0]) if document.updatedby else None,
+            "NotesDatabase": mapping.replica_id,
+            "SourceSha256": document_sha256(document),
+        }
+        for spec in form.items.values():
+            item = document.item(spec.item)
+            converted = convert(
+                spec, item, document.html.get(item.name) if item else None, users, mapping.users
+            )
+            if spec.required and converted.fields.get(spec.column) in (None, "", []):
+                raise ConversionError(spec.item, "required by the mapping but empty")
+            fields.update(converted.fields)
+        for item in document.items:
+            key = item.name.casefold()
+            if (
+                form.item(item.name) is None
+                and not form.excludes(item.name)
+                and key not in _ALWAYS_IGNORED
+                and not key.startswith("$")
+                and not item.readers
+                and not item.authors
+            ):
+                totals.unmapped_items[item.name] += 1
+        return fields
+
+    def _files(
+        self,
+        document: NotesDocument,
+        database: str,
+        mapping: Mapping,
+        form: FormMapping,
+        fields: dict[str, Any],
+        names: dict[str, FolderNames],
+        hold: Any,
+    ) -> list[FileRow] | None:
+        unid = str(document.unid)
+        overflow = [
+            spec
+            for spec in form.items.values()
+            if spec.type == "richtext"
+            and isinstance(fields.get(spec.column), str)
+            and len(fields[spec.column]) > MULTILINE_LIMIT
+        ]
+        if not document.attachments and not overflow:
+            return []
+        if form.library is None:
+            hold(
+                "files but no document library mapped for the form",
+                f"{len(document.attachments)} attachment(s), "
+                f"{len(overflow)} long rich text item(s)",
+            )
+            return None
+        placer = names.setdefault(database, FolderNames(mapping.site.split(":", 1)[1]))
+        folder = folder_name(unid if form.attachment_folder == "document" else form.form)
+        rows = []
+        for attachment in document.attachments:
+            name = placer.place(form.library, folder, attachment.name)
+            rows.append(
+                FileRow(
+                    database,
+                    unid,
+                    form.library,
+                    folder,
+                    name,
+                    attachment.name,
+                    attachment.size,
+                    attachment.sha256,
+                    attachment.blob,
+                    attachment.kind,
+                    utc_text(attachment.created) if attachment.created else None,
+                    utc_text(attachment.modified) if attachment.modified else None,
+                )
+            )
+        for spec in overflow:
+            content = str(fields[spec.column])
+            name = placer.place(form.library, folder, f"{spec.column}.html")
+            rows.append(
+                FileRow(
+                    database,
+                    unid,
+                    form.library,
+                    folder,
+                    name,
+                    f"{spec.item}.html",
+                    len(content.encode("utf-8")),
+                    None,
+                    None,
+                    "richtext-overflow",
+                    fields.get("NotesCreated"),
+                    fields.get("NotesModified"),
+                    content,
+                )
+            )
+            fields[spec.column] = (
+                f'<p><a class="notes-overflow" data-notes-overflow="{folder}/{name}">'
+                f"{spec.item}: the full text is in {name}</a></p>"
+            )
+        return rows
+
+    # -- order ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _order(pending: list[tuple[ItemRow, NotesDocument]], result: TransformResult) -> None:
+        """Parents before children: by depth in the response tree, then by creation."""
+        parents = {(row.database, row.unid): row.parent_unid for row, _ in pending}
+
+        def depth(database: str, unid: str) -> int:
+            seen = set()
+            level = 0
+            current = parents.get((database, unid))
+            while current and (database, current) in parents and current not in seen:
+                seen.add(current)
+                level += 1
+                current = parents[(database, current)]
+            return level
+
+        ordered = []
+        for row, document in pending:
+            level = depth(row.database, row.unid)
+            ordered.append(
+                (
+                    level,
+                    document.created.timestamp() if document.created else 0.0,
+                    row.unid,
+                    ItemRow(
+                        row.database,
+                        row.unid,
+                        row.list,
+                        row.fields,
+                        row.parent_unid,
+                        level,
+                        row.sha256,
+                    ),
+                )
+            )
+        ordered.sort(key=lambda entry: (entry[0], entry[1], entry[2]))
+        result.rows = [entry[3] for entry in ordered]

@@ -1,0 +1,48 @@
+"""Where each attachment goes in its library: a SharePoint-safe name, unique in its folder.
+
+Names are made safe by :func:`notesmig.sharepoint.names.safe_file_name`; a name already used
+in the same folder (SharePoint compares case-insensitively) gets `` (2)``, `` (3)``... in the
+order documents and attachments are met, so the same input always gives the same names. The
+whole decoded path (site, library, folder, name) is kept within SharePoint's 400 characters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from notesmig.sharepoint.names import MAX_DECODED_PATH, safe_file_name, shorten
+
+
+@dataclass
+class FolderNames:
+    """Names handed out per (library, folder), to resolve collisions deterministically."""
+
+    site_path: str
+    used: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    def place(self, library: str, folder: str, original: str) -> str:
+        taken = self.used.setdefault((library, folder.casefold()), set())
+        prefix = "/".join(p for p in (self.site_path.strip("/"), library, folder) if p)
+        budget = MAX_DECODED_PATH - len(prefix) - 1
+        if budget < 12:
+            raise ValueError(f"the folder path {prefix!r} leaves no room for file names")
+        name = safe_file_name(original, max_length=min(128, budget))
+        candidate, counter = name, 1
+        while candidate.casefold() in taken:
+            counter += 1
+            stem, dot, suffix = name.rpartition(".")
+            tag = f" ({counter})"
+            if dot and stem:
+                candidate = shorten(f"{stem}{tag}.{suffix}", budget)
+                if not candidate.endswith(f"{tag}.{suffix}"):
+                    candidate = f"{stem[: budget - len(tag) - len(suffix) - 1]}{tag}.{suffix}"
+            else:
+                candidate = f"{name[: budget - len(tag)]}{tag}"
+        taken.add(candidate.casefold())
+        return candidate
+
+
+def folder_name(text: str) -> str:
+    """A folder name SharePoint accepts (never 'forms', which is reserved at a library root)."""
+    name = safe_file_name(text, max_length=64)
+    return f"_{name}" if name.casefold() == "forms" else name
