@@ -33,7 +33,12 @@ from notesmig.emulator.config import DEFAULT_RU_PER_MINUTE, EmulatorConfig, Emul
 from notesmig.emulator.server import serve
 from notesmig.extract import DOCUMENTS_FILE, SUMMARY_FILE
 from notesmig.extract import extract as run_extract
+from notesmig.ledger import DEFAULT_URL, Ledger
+from notesmig.mapping.loader import MappingError, load_mappings
+from notesmig.mapping.suggest import DEFAULT_SITE, suggest
+from notesmig.mapping.users import UserMappingError
 from notesmig.sample.corpus import generate
+from notesmig.transform.stage import run_transform
 
 app = typer.Typer(
     help="Migrate Lotus Notes/Domino applications (DXL exports) into SharePoint Online.",
@@ -222,6 +227,163 @@ def sample(
             f"{written.path}  {written.title}  {written.documents} documents  "
             f"{_size(written.path.stat().st_size)}"
         )
+    console.print(f"{out / 'users.csv'}  user mapping (Notes names to UPNs)")
+
+
+map_app = typer.Typer(help="Mappings from Notes forms and items to SharePoint lists and columns.")
+app.add_typer(map_app, name="map")
+
+DbUrlOption = Annotated[
+    str,
+    typer.Option(
+        "--db-url", help="Ledger database (SQLAlchemy URL); PostgreSQL for several workers."
+    ),
+]
+
+
+@map_app.command("suggest")
+def map_suggest(
+    paths: PathsArgument,
+    out: Annotated[Path, typer.Option("--out", help="Mapping file (one database) or folder.")],
+    site: Annotated[str, typer.Option(help="Target site, host:/sites/name.")] = DEFAULT_SITE,
+) -> None:
+    """Draft a mapping per Notes database from its form designs and documents."""
+    files = _files(paths)
+    several = len(files) > 1 or out.is_dir() or not out.suffix
+    if several:
+        out.mkdir(parents=True, exist_ok=True)
+    failed = False
+    for path in files:
+        try:
+            drafted = suggest(path, site=site)
+        except ValueError as exc:
+            errors.print(f"[red]error[/red] {exc}", highlight=False)
+            failed = True
+            continue
+        target = out / f"{path.stem}.yaml" if several else out
+        target.write_text(drafted.yaml, encoding="utf-8")
+        console.print(
+            f"{target}  {drafted.title or ''}  {drafted.replica_id}  {drafted.documents} documents"
+        )
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def transform(
+    extract_dir: Annotated[Path, typer.Argument(help="Folder written by `notesmig extract`.")],
+    mapping: Annotated[Path, typer.Option("--mapping", help="Mapping file or folder of them.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    db_url: DbUrlOption = DEFAULT_URL,
+) -> None:
+    """Apply mappings: list rows, files, permission plans, quarantine; all in the ledger."""
+    try:
+        mappings = load_mappings(mapping)
+    except (MappingError, UserMappingError) as exc:
+        errors.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    if not (extract_dir / DOCUMENTS_FILE).is_file():
+        raise typer.BadParameter(
+            f"{extract_dir} holds no {DOCUMENTS_FILE}", param_hint="EXTRACT_DIR"
+        )
+    ledger = Ledger(db_url)
+    ledger.upgrade()
+    try:
+        result = run_transform(extract_dir, mappings, out, ledger)
+    finally:
+        ledger.close()
+    table = Table(title="transform")
+    for column in (
+        "database",
+        "extracted",
+        "transformed",
+        "quarantined",
+        "excluded",
+        "files",
+        "balanced",
+    ):
+        table.add_column(column)
+    for database, totals in sorted(result.totals.items()):
+        table.add_row(
+            database,
+            str(totals.extracted),
+            str(totals.transformed),
+            str(totals.quarantined),
+            str(totals.excluded),
+            str(totals.files),
+            "yes" if totals.balanced else "[red]NO[/red]",
+        )
+    console.print(table)
+    for outcome in result.quarantined[:20]:
+        errors.print(
+            f"[yellow]held back[/yellow] {outcome.database} {outcome.unid}: {outcome.reason}"
+            + (f" ({outcome.detail})" if outcome.detail else ""),
+            highlight=False,
+        )
+    if len(result.quarantined) > 20:
+        errors.print(f"... and {len(result.quarantined) - 20} more in {out / 'quarantine.jsonl'}")
+    if result.unknown_users:
+        console.print(
+            f"{len(result.unknown_users)} Notes name(s) without an account (see summary.json)"
+        )
+    raise typer.Exit(0 if all(t.balanced for t in result.totals.values()) else 1)
+
+
+@app.command()
+def status(
+    db_url: DbUrlOption = DEFAULT_URL,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """Per Notes database: documents per state, held back, errors, pending updates."""
+    ledger = Ledger(db_url)
+    ledger.upgrade()
+    try:
+        found = ledger.status()
+    finally:
+        ledger.close()
+    if as_json:
+        sys.stdout.write(
+            json.dumps(
+                [
+                    {
+                        "replica_id": s.replica_id,
+                        "title": s.title,
+                        "documents": s.total,
+                        "states": s.states,
+                        "quarantined": s.quarantined,
+                        "errors": s.errors,
+                        "update_pending": s.update_pending,
+                    }
+                    for s in found
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
+        return
+    table = Table(title=f"ledger {db_url}")
+    for column in (
+        "database",
+        "title",
+        "documents",
+        "states",
+        "held back",
+        "errors",
+        "updates pending",
+    ):
+        table.add_column(column)
+    for s in found:
+        states = "\n".join(f"{k}: {v}" for k, v in s.states.items())
+        table.add_row(
+            s.replica_id,
+            s.title or "",
+            str(s.total),
+            states,
+            str(s.quarantined),
+            str(s.errors),
+            str(s.update_pending),
+        )
+    console.print(table)
 
 
 emulator_app = typer.Typer(help="The local SharePoint Online (Microsoft Graph) emulator.")
@@ -260,11 +422,17 @@ def emulator_serve(
     """Serve a Graph-compatible SharePoint Online tenant on HOST:PORT."""
     try:
         config = EmulatorConfig(
-            data_dir=data, hostname=hostname, sites=tuple(site or ("notes-migration",)),
-            ru_per_minute=ru_per_minute, time_scale=time_scale, fault_rate=fault_rate,
-            lost_response_rate=lost_response_rate, seed=seed, token=token,
+            data_dir=data,
+            hostname=hostname,
+            sites=tuple(site or ("notes-migration",)),
+            ru_per_minute=ru_per_minute,
+            time_scale=time_scale,
+            fault_rate=fault_rate,
+            lost_response_rate=lost_response_rate,
+            seed=seed,
+            token=token,
             upload_session_seconds=upload_session_seconds,
-        )  # fmt: skip
+        )
     except EmulatorConfigError as exc:
         raise typer.BadParameter(str(exc)) from exc
     console.print(

@@ -163,6 +163,29 @@ class SampleFile:
     documents: int
 
 
+#: Staff left out of users.csv on purpose, so unknown-name handling shows in every run.
+UNMAPPED_STAFF = 2
+ROLE_GROUPS = {
+    "[Admin]": "notes-admins@contoso.onmicrosoft.com",
+    "[Approver]": "approvers@contoso.onmicrosoft.com",
+    "[Reviewer]": "genmen-reviewers@contoso.onmicrosoft.com",
+    "[Moderator]": "keijiban-moderators@contoso.onmicrosoft.com",
+    "[Editor]": "bunsho-editors@contoso.onmicrosoft.com",
+}
+
+
+def write_users(path: Path, corpus: Corpus) -> int:
+    """The user mapping a migration team would export from the directory: Notes names to UPNs."""
+    rows = ["notes_name,upn,display_name"]
+    staff = list(dict.fromkeys(corpus.people))  # the same person may be drawn twice
+    for index, person in enumerate(staff[: len(staff) - UNMAPPED_STAFF]):
+        rows.append(f"{person.canonical},user{index:02d}@contoso.onmicrosoft.com,{person.display}")
+    for role, group in ROLE_GROUPS.items():
+        rows.append(f"{role},{group},{role}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return len(rows) - 1
+
+
 def generate(out: Path, *, scale: int = 1, seed: int = 2025) -> list[SampleFile]:
     """Write the four sample databases into ``out``; returns what was written."""
     if scale < 1:
@@ -186,6 +209,7 @@ def generate(out: Path, *, scale: int = 1, seed: int = 2025) -> list[SampleFile]
         db_rng = random.Random(f"{seed}:{key}")
         count = _write_database(out / spec.file_name, spec, corpus, build(corpus, db_rng))
         written.append(SampleFile(out / spec.file_name, spec.title, count))
+    write_users(out / "users.csv", corpus)
     return written
 
 
@@ -598,13 +622,9 @@ def _trip_requests(corpus: Corpus, rng: random.Random) -> Iterator[etree._Elemen
                 datetime_range_item("TripPeriod", start, start + timedelta(days=nights, hours=10))
             )
         items.append(text_item("History", history))
-        items.append(
-            text_item(
-                "DocReaders",
-                [requester.canonical] + [p.canonical for p in approvers] + ["[Admin]"],
-                readers=True,
-            )
-        )
+        if rng.random() < 0.5:  # requests with personal circumstances are restricted
+            readers = [requester.canonical] + [p.canonical for p in approvers] + ["[Admin]"]
+            items.append(text_item("DocReaders", readers, readers=True))
         items.append(text_item("DocAuthors", [requester.canonical, "[Approver]"], authors=True))
         remarks = RichText()
         remarks.par(

@@ -1,0 +1,162 @@
+"""The ledger's tables: every database, run, document, attachment, link, quarantine entry, event.
+
+A document moves through states (extracted -> transformed -> loaded -> verified, or quarantined
+or excluded); its source sha256 tells a changed document from an unchanged one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class State(StrEnum):
+    EXTRACTED = "extracted"
+    TRANSFORMED = "transformed"
+    LOADED = "loaded"
+    VERIFIED = "verified"
+    QUARANTINED = "quarantined"
+    EXCLUDED = "excluded"
+
+
+#: Where each state stands in the pipeline; a transition never moves a document backwards
+#: except when its source changed (then it starts again from extracted).
+STAGE_ORDER = {
+    State.EXTRACTED: 0,
+    State.TRANSFORMED: 1,
+    State.LOADED: 2,
+    State.VERIFIED: 3,
+    State.QUARANTINED: 1,
+    State.EXCLUDED: 1,
+}
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Database(Base):
+    __tablename__ = "databases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    replica_id: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str | None] = mapped_column(String(255))
+    source_file: Mapped[str | None] = mapped_column(Text)
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+    attachments: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32))
+    started: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("database_id", "unid", name="uq_documents_database_unid"),
+        Index("ix_documents_state", "state", "claimed_by"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    database_id: Mapped[int] = mapped_column(ForeignKey("databases.id"))
+    unid: Mapped[str] = mapped_column(String(64))
+    form: Mapped[str | None] = mapped_column(String(255))
+    parent_unid: Mapped[str | None] = mapped_column(String(64))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default=State.EXTRACTED)
+    update_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    list_id: Mapped[str | None] = mapped_column(String(64))
+    item_id: Mapped[str | None] = mapped_column(String(32))
+    web_url: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    __table_args__ = (
+        UniqueConstraint("document_id", "library", "folder", "name", name="uq_attachments_place"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    original_name: Mapped[str] = mapped_column(Text)
+    library: Mapped[str] = mapped_column(String(255))
+    folder: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(400))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default=State.TRANSFORMED)
+    drive_item_id: Mapped[str | None] = mapped_column(String(64))
+    quickxor: Mapped[str | None] = mapped_column(String(64))
+    upload_url: Mapped[str | None] = mapped_column(Text)
+    upload_expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Link(Base):
+    __tablename__ = "links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    target_database: Mapped[str | None] = mapped_column(String(16))
+    target_view: Mapped[str | None] = mapped_column(String(64))
+    target_document: Mapped[str | None] = mapped_column(String(64))
+    rewritten_url: Mapped[str | None] = mapped_column(Text)
+
+
+class Quarantine(Base):
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    stage: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    stage: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,310 @@
+"""Drafting a mapping from a Notes database: its form designs and what its documents hold.
+
+The draft is for a person to review, and it must be correct to run as drafted: every choice
+list holds the values seen, text that ran over 255 characters is multi-line, values seen more
+than once per document are joined or multi-valued, and each item's line in the YAML carries a
+comment saying what was seen. Column names are SharePoint-safe ASCII, unique per list; the Notes
+item name stays as the display name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from notesmig.dxl.blobs import BlobStore
+from notesmig.dxl.datetimes import DateTimeRange
+from notesmig.dxl.model import DatabaseInfo, NotesDocument
+from notesmig.dxl.scan import scan_file
+from notesmig.mapping.model import RESERVED_COLUMNS, SYSTEM_COLUMN_NAMES, ColumnType
+from notesmig.transform.values import TEXT_LIMIT, as_text
+
+DEFAULT_SITE = "contoso.sharepoint.com:/sites/notes-migration"
+_SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
+_TITLE_ITEMS = ("subject", "title", "件名", "タイトル", "表題")
+_MAX_CHOICES = 12
+
+
+@dataclass
+class ItemStats:
+    name: str
+    documents: int = 0
+    types: Counter[str] = field(default_factory=Counter)
+    multi: bool = False
+    max_length: int = 0
+    values: Counter[str] = field(default_factory=Counter)
+    names: bool = False
+    readers: bool = False
+    authors: bool = False
+    has_time: bool = False
+    ranges: bool = False
+    html: bool = False
+
+
+@dataclass
+class FormStats:
+    name: str
+    documents: int = 0
+    responses_to: Counter[str] = field(default_factory=Counter)
+    files: int = 0
+    items: dict[str, ItemStats] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    replica_id: str
+    title: str | None
+    yaml: str
+    documents: int
+
+
+def suggest(path: Path, *, site: str = DEFAULT_SITE) -> Suggestion:
+    """Read one DXL export and draft its mapping."""
+    report, documents = scan_file(path, BlobStore(None))
+    forms: dict[str, FormStats] = {}
+    form_of: dict[str, str] = {}
+    parents: list[tuple[str, str]] = []
+    for document in documents:
+        _observe(document, forms, form_of, parents)
+    if report.failed:
+        raise ValueError(
+            f"{path}: cannot draft a mapping from a file that does not read: "
+            f"{report.errors[-1].message}"
+        )
+    for form_name, parent in parents:
+        parent_form = form_of.get(parent)
+        if parent_form is not None:
+            forms[form_name].responses_to[parent_form] += 1
+    info = report.database or DatabaseInfo(source=path)
+    replica = (info.replica_id or "").upper()
+    if not re.fullmatch(r"[0-9A-F]{16}", replica):
+        raise ValueError(f"{path}: the export carries no replica id; a mapping needs one")
+    yaml_text = _render(path, info, forms, _design_fields(info), site)
+    return Suggestion(replica, info.title, yaml_text, sum(f.documents for f in forms.values()))
+
+
+def _observe(
+    document: NotesDocument,
+    forms: dict[str, FormStats],
+    form_of: dict[str, str],
+    parents: list[tuple[str, str]],
+) -> None:
+    form = forms.setdefault(document.form or "(no form)", FormStats(document.form or "(no form)"))
+    form.documents += 1
+    if document.unid:
+        form_of[document.unid] = form.name
+    if document.parent_unid:
+        parents.append((form.name, document.parent_unid))
+    form.files += len(document.attachments)
+    for item in document.items:
+        stats = form.items.setdefault(item.name.casefold(), ItemStats(item.name))
+        stats.documents += 1
+        stats.types[str(item.type)] += 1
+        stats.names |= item.names
+        stats.readers |= item.readers
+        stats.authors |= item.authors
+        stats.html |= item.name in document.html
+        values = [v for v in item.values if v != ""]
+        stats.multi |= len(values) > 1 or item.occurrences > 1
+        for value in values:
+            if isinstance(value, DateTimeRange):
+                stats.ranges = True
+            if isinstance(value, datetime):
+                stats.has_time = True
+            try:
+                text = as_text(value)
+            except TypeError:
+                continue
+            stats.max_length = max(stats.max_length, len(text))
+            if len(stats.values) < 200:
+                stats.values[text] += 1
+        if len(values) > 1:
+            joined = "; ".join(as_text(v) for v in values if not isinstance(v, bytes | bytearray))
+            stats.max_length = max(stats.max_length, len(joined))
+
+
+def _design_fields(info: DatabaseInfo) -> dict[tuple[str, str], str]:
+    fields = {}
+    for note in info.design:
+        if note.kind == "form" and note.name:
+            for design in note.fields:
+                fields[(note.name.casefold(), design.name.casefold())] = design.type
+    return fields
+
+
+def _column_type(
+    stats: ItemStats, design_type: str | None, documents: int
+) -> tuple[ColumnType, dict[str, object]] | None:
+    kinds = set(stats.types)
+    if kinds & {"object", "rawitemdata", "formula"} and not stats.html:
+        return None
+    if stats.html or "richtext" in kinds:
+        return ColumnType.RICHTEXT, {}
+    if stats.names:
+        return (
+            ColumnType.MULTIPERSON
+            if stats.multi or (design_type in ("names",) and stats.multi)
+            else ColumnType.PERSON
+        ), {}
+    if stats.ranges or len(kinds) > 1:
+        return _text_type(stats, join="\n")
+    kind = next(iter(kinds)) if kinds else "text"
+    if kind in ("number", "numberlist"):
+        return (ColumnType.NUMBER, {}) if not stats.multi else _text_type(stats, join="; ")
+    if kind in ("datetime", "datetimelist", "datetimepair"):
+        if stats.multi:
+            return _text_type(stats, join="\n")
+        return (ColumnType.DATETIME if stats.has_time else ColumnType.DATEONLY), {}
+    distinct = len(stats.values)
+    repeated = stats.documents >= 3 and distinct <= _MAX_CHOICES and distinct < stats.documents
+    if (
+        (design_type == "keyword" or repeated)
+        and 0 < distinct <= _MAX_CHOICES
+        and stats.max_length <= TEXT_LIMIT
+    ):
+        choices = sorted(stats.values)
+        return (ColumnType.MULTICHOICE if stats.multi else ColumnType.CHOICE), {"choices": choices}
+    return _text_type(stats, join="; " if stats.max_length <= TEXT_LIMIT else "\n")
+
+
+def _text_type(stats: ItemStats, join: str) -> tuple[ColumnType, dict[str, object]]:
+    options: dict[str, object] = {"join": join} if stats.multi else {}
+    return (
+        ColumnType.TEXT
+        if stats.max_length <= TEXT_LIMIT and "\n" not in join
+        else ColumnType.MULTILINE
+    ), options
+
+
+def _column_name(item: str, taken: set[str]) -> str:
+    base = item.lstrip("$")
+    if not _SAFE.match(base):
+        ascii_part = re.sub(r"[^A-Za-z0-9_]", "", base)
+        digest = hashlib.sha1(item.encode("utf-8")).hexdigest()[:6]  # noqa: S324 (a name, not security)
+        base = f"{ascii_part[:20]}_{digest}" if ascii_part else f"Item_{digest}"
+        if base[0].isdigit():
+            base = f"N{base}"
+    if base in RESERVED_COLUMNS or base in SYSTEM_COLUMN_NAMES or base.casefold() == "title":
+        base = f"Notes{base}"[:32]
+    candidate, counter = base, 2
+    while candidate.casefold() in taken:
+        candidate = f"{base[:30]}{counter}"
+        counter += 1
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def _list_of(form: FormStats, forms: dict[str, FormStats], title: str) -> str:
+    """Response forms go to their parents' list, so a discussion stays one list."""
+    seen = {form.name}
+    current = form
+    while (
+        current.responses_to
+        and current.documents
+        and sum(current.responses_to.values()) == current.documents
+    ):
+        parent_name = current.responses_to.most_common(1)[0][0]
+        if parent_name in seen:
+            break
+        seen.add(parent_name)
+        current = forms[parent_name]
+    main_forms = [f for f in forms.values() if not f.responses_to]
+    return title if len(main_forms) <= 1 else f"{title} {current.name}"
+
+
+def _render(
+    path: Path,
+    info: DatabaseInfo,
+    forms: dict[str, FormStats],
+    design: dict[tuple[str, str], str],
+    site: str,
+) -> str:
+    title = (info.title or path.stem).strip() or path.stem
+    lines = [
+        f"# notesmig mapping drafted by `notesmig map suggest` from {path.name}.",
+        f"# {title}: {sum(f.documents for f in forms.values())} documents in {len(forms)} form(s).",
+        "# Review every list, column and type; the draft runs as it is.",
+        "version: 1",
+        "database:",
+        f"  replica_id: {_q((info.replica_id or '').upper())}",
+        f"  title: {_q(title)}",
+        f"  source: {_q(path.name)}",
+        "target:",
+        f"  site: {_q(site)}",
+        "users:",
+        "  # file: users.csv   # notes_name,upn[,display_name]; without it names stay text",
+        "  unknown: text",
+        "# Documents with a Readers field are held back until permissions can be applied.",
+        "readers: hold",
+        "forms:",
+    ]
+    columns_per_list: dict[str, set[str]] = defaultdict(set)
+    titles_per_list: dict[str, bool] = defaultdict(bool)
+    for form in forms.values():
+        target = _list_of(form, forms, title)
+        taken = columns_per_list[target]
+        has_files = form.files > 0 or any(
+            s.html or "richtext" in s.types for s in form.items.values()
+        )
+        lines.append(f"  {_q(form.name)}:")
+        lines.append(
+            f"    # {form.documents} documents"
+            + (f", {form.files} attachments" if form.files else "")
+        )
+        lines.append(f"    list: {_q(target)}")
+        if has_files:
+            lines.append(f"    library: {_q(target + ' ファイル')}")
+            lines.append("    attachment_folder: document")
+        excluded: list[tuple[str, str]] = []
+        item_lines: list[str] = []
+        for key, stats in sorted(form.items.items(), key=lambda kv: kv[1].name.casefold()):
+            if stats.readers or stats.authors:
+                excluded.append((stats.name, "Readers/Authors: drives permissions"))
+                continue
+            if key.startswith("$") or key == "form":
+                excluded.append((stats.name, "Notes system item"))
+                continue
+            decided = _column_type(stats, design.get((form.name.casefold(), key)), form.documents)
+            if decided is None:
+                excluded.append((stats.name, f"{'/'.join(sorted(stats.types))}: no column type"))
+                continue
+            kind, options = decided
+            if (
+                kind is ColumnType.TEXT
+                and key in _TITLE_ITEMS
+                and not titles_per_list[target]
+                and not stats.multi
+            ):
+                column = "Title"
+                titles_per_list[target] = True
+            else:
+                column = _column_name(stats.name, taken)
+            seen = (
+                f"in {stats.documents}/{form.documents} documents; "
+                f"{'/'.join(sorted(stats.types))}; longest {stats.max_length}; "
+                f"{len(stats.values)} distinct" + ("; several values" if stats.multi else "")
+            )
+            item_lines.append(f"      # {seen}")
+            item_lines.append(f"      {_q(stats.name)}:")
+            item_lines.append(f"        column: {_q(column)}")
+            item_lines.append(f"        type: {kind}")
+            for option, value in options.items():
+                item_lines.append(f"        {option}: {_q(value)}")
+        if excluded:
+            lines.append("    exclude_items:")
+            lines.extend(f"      - {_q(name)}  # {why}" for name, why in excluded)
+        lines.append("    items:" + ("" if item_lines else " {}"))
+        lines.extend(item_lines)
+    return "\n".join(lines) + "\n"
+
+
+def _q(value: object) -> str:
+    """A YAML scalar (JSON is valid YAML and quotes everything safely)."""
+    if isinstance(value, date):
+        value = value.isoformat()
+    return json.dumps(value, ensure_ascii=False)

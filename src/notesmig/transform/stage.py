@@ -1,0 +1,159 @@
+"""The transform stage end to end: an extract folder and mappings in, reviewable files out,
+every document's outcome in the ledger.
+
+Output (``--out``): ``items/<list>.jsonl`` in load order, ``files.jsonl``, ``permissions.jsonl``,
+``quarantine.jsonl``, ``excluded.jsonl``, ``links.jsonl`` and ``summary.json`` with per-database
+totals that add up. Files are written whole (temporary name, then rename), and ledger
+transitions are idempotent, so an interrupted run is simply run again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from notesmig.dxl.model import NotesDocument
+from notesmig.dxl.records import document_from_json, document_sha256
+from notesmig.extract import DOCUMENTS_FILE, SUMMARY_FILE
+from notesmig.ledger import DocumentRecord, Ledger
+from notesmig.mapping.model import Mapping
+from notesmig.transform.documents import Transformer, TransformResult
+
+
+def read_documents(extract_dir: Path) -> Iterator[NotesDocument]:
+    path = extract_dir / DOCUMENTS_FILE
+    with path.open(encoding="utf-8") as source:
+        for number, line in enumerate(source, start=1):
+            try:
+                yield document_from_json(json.loads(line))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{number}: not a notesmig document record: {exc}") from exc
+
+
+def run_transform(
+    extract_dir: Path, mappings: dict[str, Mapping], out_dir: Path, ledger: Ledger | None
+) -> TransformResult:
+    documents = list(read_documents(extract_dir))
+    result = Transformer(mappings).transform(documents)
+    _write(out_dir, result)
+    if ledger is not None:
+        _record(extract_dir, documents, result, ledger)
+    return result
+
+
+def _write(out_dir: Path, result: TransformResult) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "items").mkdir(exist_ok=True)
+    by_list: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in result.rows:
+        by_list[row.list].append(
+            {
+                "database": row.database,
+                "unid": row.unid,
+                "depth": row.depth,
+                "parent_unid": row.parent_unid,
+                "fields": row.fields,
+            }
+        )
+    for name in {p.stem for p in (out_dir / "items").glob("*.jsonl")} - set(by_list):
+        (out_dir / "items" / f"{name}.jsonl").unlink()
+    for name, rows in by_list.items():
+        _write_lines(out_dir / "items" / f"{name}.jsonl", rows)
+    _write_lines(out_dir / "files.jsonl", [asdict(f) for f in result.files])
+    _write_lines(out_dir / "permissions.jsonl", [asdict(p) for p in result.permissions])
+    _write_lines(out_dir / "quarantine.jsonl", [asdict(q) for q in result.quarantined])
+    _write_lines(out_dir / "excluded.jsonl", [asdict(e) for e in result.excluded])
+    _write_lines(out_dir / "links.jsonl", [asdict(link) for link in result.links])
+    summary = {
+        "databases": {
+            database: {
+                "extracted": totals.extracted,
+                "transformed": totals.transformed,
+                "quarantined": totals.quarantined,
+                "excluded": totals.excluded,
+                "balanced": totals.balanced,
+                "files": totals.files,
+                "overflow_files": totals.overflow_files,
+                "unmapped_items": dict(totals.unmapped_items.most_common()),
+            }
+            for database, totals in sorted(result.totals.items())
+        },
+        "unknown_users": dict(result.unknown_users.most_common()),
+    }
+    _write_text(out_dir / SUMMARY_FILE, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+
+
+def _write_lines(path: Path, rows: list[dict[str, Any]]) -> None:
+    _write_text(path, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows))
+
+
+def _write_text(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _record(
+    extract_dir: Path, documents: list[NotesDocument], result: TransformResult, ledger: Ledger
+) -> None:
+    summary = json.loads((extract_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
+    titles = {
+        f["replica_id"]: (f["title"], f["file"]) for f in summary["files"] if f.get("replica_id")
+    }
+    run = ledger.begin_run("transform")
+    shas = {row.unid: row.sha256 for row in result.rows}
+    by_database: dict[str, list[NotesDocument]] = defaultdict(list)
+    for document in documents:
+        by_database[(document.database_replica or "").upper()].append(document)
+    counts: dict[str, int] = defaultdict(int)
+    for database, found in by_database.items():
+        title, source = titles.get(database, (None, None))
+        database_id = ledger.register_database(database, title, source)
+        ledger.record_extracted(
+            database_id,
+            (
+                DocumentRecord(
+                    d.unid or f"NOTEID-{d.noteid}",
+                    d.form,
+                    d.parent_unid,
+                    shas.get(d.unid or "") or document_sha256(d),
+                )
+                for d in found
+            ),
+        )
+        outcome = ledger.apply_transform(
+            database_id,
+            transformed=[r.unid for r in result.rows if r.database == database],
+            quarantined=[
+                (q.unid, q.reason, q.detail) for q in result.quarantined if q.database == database
+            ],
+            excluded=[(e.unid, e.reason) for e in result.excluded if e.database == database],
+            files=[
+                {
+                    "unid": f.unid,
+                    "original_name": f.original_name,
+                    "library": f.library,
+                    "folder": f.folder,
+                    "name": f.name,
+                    "sha256": f.sha256,
+                    "size": f.size,
+                    "kind": f.kind,
+                }
+                for f in result.files
+                if f.database == database
+            ],
+            links=[
+                (link.unid, link.kind, link.target_database, link.target_view, link.target_document)
+                for link in result.links
+                if link.database == database
+            ],
+            run_id=run,
+        )
+        for key, value in outcome.items():
+            counts[key] += value
+    ledger.finish_run(run, "success", dict(counts))
