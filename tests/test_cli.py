@@ -55,3 +55,31 @@ def test_bad_arguments_exit_2_with_a_message(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "not found" in missing.stderr
     zone = run("inspect", "--assume-tz", "Mars/Olympus", tmp_path)
     assert zone.returncode == 2 and "unknown time zone" in zone.stderr
+
+
+def test_map_transform_and_status(tmp_path: Path) -> None:
+    assert run("sample", "--out", tmp_path / "sample").returncode == 0
+    assert run("extract", tmp_path / "sample", "--out", tmp_path / "extract").returncode == 0
+    drafted = run("map", "suggest", tmp_path / "sample", "--out", tmp_path / "mappings")
+    assert drafted.returncode == 0, drafted.stderr
+    assert sorted(p.name for p in (tmp_path / "mappings").iterdir()) == [
+        "bunsho.yaml", "genmen.yaml", "keijiban.yaml", "shutcho.yaml"]  # fmt: skip
+    ledger = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    done = run("transform", tmp_path / "extract", "--mapping", tmp_path / "mappings",
+               "--out", tmp_path / "out", "--db-url", ledger)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "held back" in done.stderr and "restricted (Readers field)" in done.stderr
+    status = json.loads(run("status", "--db-url", ledger, "--json").stdout)
+    by_title = {s["title"]: s for s in status}
+    assert by_title["掲示板"]["states"] == {"transformed": 40}
+    assert by_title["火災ごみ減免申請"]["quarantined"] == 10
+    assert sum(s["documents"] for s in status) == 82
+    broken = tmp_path / "mappings" / "shutcho.yaml"
+    broken.write_text(
+        broken.read_text(encoding="utf-8").replace("type: number", "type: money"), encoding="utf-8"
+    )
+    refused = run("transform", tmp_path / "extract", "--mapping", tmp_path / "mappings",
+                  "--out", tmp_path / "out2", "--db-url", ledger)  # fmt: skip
+    assert refused.returncode == 2
+    assert "shutcho.yaml:" in refused.stderr and "'money' is not one of" in refused.stderr
+    assert not (tmp_path / "out2").exists()  # nothing ran

@@ -440,7 +440,7 @@ class Ledger:
                 .join(Database)
                 .where(Database.replica_id == replica_id)
             )
-            return dict(rows.tuples().all())
+            return dict(rows.all())
 
     def status(self) -> list[DatabaseStatus]:
         with self.session() as session:
@@ -456,18 +456,14 @@ class Ledger:
                     select(Document.database_id, func.count())
                     .where(Document.error.is_not(None), Document.state != State.QUARANTINED)
                     .group_by(Document.database_id)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             pending = dict(
                 session.execute(
                     select(Document.database_id, func.count())
                     .where(Document.update_pending.is_(True))
                     .group_by(Document.database_id)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             held = dict(
                 session.execute(
@@ -475,9 +471,7 @@ class Ledger:
                     .join(Quarantine, Quarantine.document_id == Document.id)
                     .where(Quarantine.resolved.is_(False))
                     .group_by(Document.database_id)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             result = []
             for database in session.scalars(select(Database).order_by(Database.replica_id)):

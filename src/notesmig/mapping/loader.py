@@ -97,12 +97,8 @@ def load_mapping(path: Path) -> Mapping:
         raise MappingError(path, [(None, "", "the mapping file does not exist")])
     data, lines = _read_yaml(path)
     validator = jsonschema.Draft202012Validator(load_schema("mapping"))
-    problems = [
-        (_line(lines, tuple(error.absolute_path)), _dotted(error.absolute_path), error.message)
-        for error in sorted(
-            validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
-        )
-    ]
+    problems = [_located(error, lines) for error in validator.iter_errors(data)]
+    problems.sort(key=lambda p: (p[0] or 0, p[1]))
     if problems:
         raise MappingError(path, problems)
     mapping = _build(path, data)
@@ -110,6 +106,20 @@ def load_mapping(path: Path) -> Mapping:
     if problems:
         raise MappingError(path, problems)
     return mapping
+
+
+def _located(
+    error: jsonschema.ValidationError, lines: dict[KeyPath, int]
+) -> tuple[int | None, str, str]:
+    at = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = (
+            set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+        )
+        unexpected = sorted(k for k in error.instance if k not in allowed)
+        if unexpected:  # point at the unexpected key itself, not at its parent
+            at = (*at, unexpected[0])
+    return _line(lines, at), _dotted(at), error.message
 
 
 def load_mappings(path: Path) -> dict[str, Mapping]:

@@ -1,0 +1,173 @@
+"""The ledger on SQLite and PostgreSQL: states, idempotence, change detection, claims, resume."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from notesmig.ledger import DocumentRecord, Ledger, State
+from notesmig.ledger.models import Attachment, Quarantine
+from notesmig.mapping import load_mappings
+from notesmig.sample.corpus import SampleFile
+from notesmig.transform.stage import run_transform
+
+REPLICA = "B82634FA404574D2"
+
+
+def records(count: int, version: str = "a") -> list[DocumentRecord]:
+    return [DocumentRecord(f"{n:032X}", "TripRequest", None, version * 64) for n in range(count)]
+
+
+def test_schema_is_migrated_once(ledger_url: str) -> None:
+    ledger = Ledger(ledger_url)
+    ledger.upgrade()
+    ledger.upgrade()
+    with ledger.engine.connect() as connection:
+        assert (
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+            == "0001"
+        )
+    ledger.close()
+
+
+def test_new_unchanged_and_changed_documents(ledger_url: str) -> None:
+    ledger = Ledger(ledger_url)
+    ledger.upgrade()
+    database = ledger.register_database(REPLICA, "出張申請", "shutcho.dxl")
+    assert ledger.register_database(REPLICA, "出張申請", "shutcho.dxl") == database
+    assert ledger.record_extracted(database, records(5)) == {"new": 5}
+    assert ledger.record_extracted(database, records(5)) == {"unchanged": 5}
+    first = f"{0:032X}"
+    assert ledger.advance(database, first, State.TRANSFORMED)
+    assert ledger.advance(database, first, State.LOADED, item_id="7", web_url="https://x/7")
+    assert not ledger.advance(database, first, State.LOADED)  # repeating is a no-op
+    assert not ledger.advance(database, first, State.TRANSFORMED)  # never backwards
+    changed = records(5)
+    changed[0] = DocumentRecord(first, "TripRequest", None, "b" * 64)
+    assert ledger.record_extracted(database, changed) == {"unchanged": 4, "changed": 1}
+    [status] = ledger.status()
+    assert status.states == {"extracted": 5} and status.update_pending == 1
+    assert ledger.states(REPLICA)[first] == "extracted"
+    ledger.close()
+
+
+def test_transform_outcomes_are_idempotent(ledger_url: str) -> None:
+    ledger = Ledger(ledger_url)
+    ledger.upgrade()
+    database = ledger.register_database(REPLICA, "出張申請", None)
+    ledger.record_extracted(database, records(4))
+    unids = [f"{n:032X}" for n in range(4)]
+    files = [{"unid": unids[0], "original_name": "a:b.pdf", "library": "L", "folder": unids[0],
+              "name": "a_b.pdf", "sha256": "c" * 64, "size": 10, "kind": "file"}]  # fmt: skip
+    outcome = {
+        "transformed": unids[:2],
+        "quarantined": [(unids[2], "restricted (Readers field)", "山田 太郎/情報政策課/Maebashi")],
+        "excluded": [(unids[3], "form 'X' is not mapped")],
+        "links": [(unids[0], "doclink", "58D6B8A63270688E", "V", "D")],
+    }
+    first = ledger.apply_transform(database, files=[dict(f) for f in files], **outcome)  # type: ignore[arg-type]
+    again = ledger.apply_transform(database, files=[dict(f) for f in files], **outcome)  # type: ignore[arg-type]
+    assert first == again == {"transformed": 2, "quarantined": 1, "excluded": 1}
+    with ledger.session() as session:
+        assert session.scalar(select(func.count()).select_from(Quarantine)) == 1
+        assert session.scalar(select(func.count()).select_from(Attachment)) == 1
+    [status] = ledger.status()
+    assert status.states == {"excluded": 1, "quarantined": 1, "transformed": 2}
+    assert (status.quarantined, status.errors) == (1, 0)
+    [held] = ledger.quarantined(REPLICA)
+    assert (held["unid"], held["reason"], held["detail"]) == (unids[2], "restricted (Readers field)",
+                                                              "山田 太郎/情報政策課/Maebashi")  # fmt: skip
+    # The mapping is fixed and the document now transforms: its quarantine entry is resolved.
+    ledger.apply_transform(database, transformed=[unids[2]], quarantined=[], excluded=[])
+    [status] = ledger.status()
+    assert status.quarantined == 0 and status.states["transformed"] == 3
+    ledger.close()
+
+
+def _claim_all(url: str, worker: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    ledger = Ledger(url)
+    taken: list[str] = []
+    while batch := ledger.claim(State.EXTRACTED, 7, worker=worker):
+        taken.extend(c.unid for c in batch)
+        for claimed in batch:
+            ledger.advance(
+                ledger.database_id(claimed.database) or 0, claimed.unid, State.TRANSFORMED
+            )
+    queue.put((worker, taken))
+    ledger.close()
+
+
+def test_two_processes_never_claim_the_same_document(ledger_url: str) -> None:
+    ledger = Ledger(ledger_url)
+    ledger.upgrade()
+    database = ledger.register_database(REPLICA, None, None)
+    ledger.record_extracted(database, records(300))
+    ledger.close()
+    context = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue = context.Queue()  # type: ignore[type-arg]
+    workers = [
+        context.Process(target=_claim_all, args=(ledger_url, f"w{n}", queue)) for n in range(2)
+    ]
+    for process in workers:
+        process.start()
+    results = dict(queue.get(timeout=120) for _ in workers)
+    for process in workers:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    first, second = results["w0"], results["w1"]
+    assert not set(first) & set(second)
+    assert sorted(first + second) == sorted(r.unid for r in records(300))
+    assert first and second  # both did work
+    check = Ledger(ledger_url)
+    assert check.status()[0].states == {"transformed": 300}
+    check.close()
+
+
+def test_resume_after_an_interrupted_transform(
+    ledger_url: str,
+    sample_corpus: list[SampleFile],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from notesmig.extract import extract
+    from notesmig.mapping.suggest import suggest
+
+    extract([s.path for s in sample_corpus], tmp_path / "extract")
+    (tmp_path / "mappings").mkdir()
+    for sample in sample_corpus:
+        (tmp_path / "mappings" / f"{sample.path.stem}.yaml").write_text(
+            suggest(sample.path).yaml, encoding="utf-8"
+        )
+    mappings = load_mappings(tmp_path / "mappings")
+    ledger = Ledger(ledger_url)
+    ledger.upgrade()
+    original = Ledger.apply_transform
+    calls = {"n": 0}
+
+    def crash_on_third(self: Ledger, *args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("worker killed")
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Ledger, "apply_transform", crash_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        run_transform(tmp_path / "extract", mappings, tmp_path / "out", ledger)
+    partial = {s.replica_id: s.total for s in ledger.status()}
+    assert len(partial) >= 2  # two databases were recorded before the crash
+    monkeypatch.setattr(Ledger, "apply_transform", original)
+    result = run_transform(tmp_path / "extract", mappings, tmp_path / "out", ledger)
+    again = run_transform(tmp_path / "extract", mappings, tmp_path / "out", ledger)
+    status = {s.replica_id: s for s in ledger.status()}
+    for database, totals in result.totals.items():
+        assert status[database].total == totals.extracted
+        assert status[database].states.get("transformed", 0) == totals.transformed
+        assert status[database].quarantined == totals.quarantined
+    assert [len(r.rows) for r in (result, again)] == [len(result.rows)] * 2
+    with ledger.session() as session:
+        entries = session.scalar(select(func.count()).select_from(Quarantine))
+        assert entries == sum(t.quarantined for t in result.totals.values())  # no duplicates
+    ledger.close()

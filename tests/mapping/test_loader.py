@@ -1,0 +1,153 @@
+"""Mapping files: a valid one loads; every kind of mistake is reported with its line and key."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from notesmig.mapping import ColumnType, MappingError, load_mapping, load_mappings
+
+VALID = """\
+version: 1
+database:
+  replica_id: B82634FA404574D2
+  title: 出張申請
+target:
+  site: contoso.sharepoint.com:/sites/notes-migration
+users:
+  file: users.csv
+  unknown: fallback
+  fallback: migration-admin@contoso.onmicrosoft.com
+readers: restrict
+exclude_forms: [Draft]
+forms:
+  TripRequest:
+    list: 出張申請
+    library: 出張申請 ファイル
+    attachment_folder: form
+    exclude_items: [DocReaders]
+    items:
+      Requester: {column: Requester, type: person}
+      Amount: {column: Amount, type: number, required: true}
+      ApprovedAt: {column: ApprovedAt, type: dateTime, keep_offset: true}
+      Transport: {column: Transport, type: multichoice, choices: [JR, 新幹線]}
+      出張先: {column: Destination, display_name: 出張先, type: text}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "m.yaml") -> Path:
+    (tmp_path / "users.csv").write_text("notes_name,upn\n")
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_a_valid_mapping(tmp_path: Path) -> None:
+    mapping = load_mapping(write(tmp_path, VALID))
+    assert (mapping.replica_id, mapping.site, mapping.readers) == (
+        "B82634FA404574D2", "contoso.sharepoint.com:/sites/notes-migration", "restrict")  # fmt: skip
+    assert mapping.users.file == tmp_path / "users.csv"
+    assert mapping.excludes_form("draft") and not mapping.excludes_form("TripRequest")
+    form = mapping.form("triprequest")
+    assert (
+        form is not None
+        and form.library == "出張申請 ファイル"
+        and form.attachment_folder == "form"
+    )
+    assert form.excludes("docreaders")
+    destination = form.item("出張先")
+    assert destination is not None and destination.column == "Destination"
+    approved = form.item("ApprovedAt")
+    assert approved is not None and approved.type is ColumnType.DATETIME
+    assert approved.companion_columns == ("ApprovedAtOffset",)
+    assert form.items["requester"].companion_columns == ("RequesterNotes",)
+
+
+def located(tmp_path: Path, text: str) -> list[tuple[int | None, str, str]]:
+    with pytest.raises(MappingError) as caught:
+        load_mapping(write(tmp_path, text))
+    assert str(tmp_path / "m.yaml") in str(caught.value)
+    return caught.value.problems
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "key", "fragment"),
+    [
+        (("type: number, required", "type: money, required"), 21, "forms.TripRequest.items.Amount.type", "'money' is not one of"),
+        (("  replica_id: B82634FA404574D2", "  replica_id: XYZ"), 3, "database.replica_id", "does not match"),
+        (("readers: restrict", "readers: open"), 11, "readers", "'open' is not one of"),
+        (("Transport, type: multichoice, choices: [JR, 新幹線]", "Transport, type: multichoice"), 23, "forms.TripRequest.items.Transport", "'choices' is a required property"),
+        (("  site: contoso.sharepoint.com:/sites/notes-migration", "  site: notes-migration"), 6, "target.site", "does not match"),
+        (("column: Destination", "column: 出張先"), 24, "forms.TripRequest.items.出張先.column", "does not match"),
+    ],
+)  # fmt: skip
+def test_schema_errors_name_line_and_key(
+    tmp_path: Path, change: tuple[str, str], line: int, key: str, fragment: str
+) -> None:
+    [(found_line, found_key, message)] = located(tmp_path, VALID.replace(*change))
+    assert (found_line, found_key) == (line, key)
+    assert fragment in message
+
+
+def test_an_unknown_key_is_located_on_its_own_line(tmp_path: Path) -> None:
+    problems = located(tmp_path, VALID.replace("    list: 出張申請\n", "    lists: 出張申請\n"))
+    assert problems == [
+        (14, "forms.TripRequest", "'list' is a required property"),
+        (
+            15,
+            "forms.TripRequest.lists",
+            "Additional properties are not allowed ('lists' was unexpected)",
+        ),
+    ]
+
+
+def test_cross_checks(tmp_path: Path) -> None:
+    text = VALID.replace("Amount: {column: Amount,", "Amount: {column: Requester,")
+    text = text.replace("  fallback: migration-admin@contoso.onmicrosoft.com\n", "")
+    text = text.replace("exclude_forms: [Draft]", "exclude_forms: [TripRequest]")
+    text = text.replace("ApprovedAt: {column: ApprovedAt,", "ApprovedAt: {column: NotesUNID,")
+    problems = {(line, key): message for line, key, message in located(tmp_path, text)}
+    assert "needs users.fallback" in problems[(9, "users.unknown")]
+    assert "both mapped and excluded" in problems[(13, "forms.TripRequest")]
+    assert (
+        "already used by forms.TripRequest.items.Requester"
+        in problems[(20, "forms.TripRequest.items.Amount.column")]
+    )
+    assert "reserved" in problems[(21, "forms.TripRequest.items.ApprovedAt.column")]
+
+
+def test_two_forms_may_share_a_list_and_its_columns(tmp_path: Path) -> None:
+    shared = VALID.replace(
+        "      出張先: {column: Destination, display_name: 出張先, type: text}\n",
+        "      出張先: {column: Destination, display_name: 出張先, type: text}\n"
+        "  Response:\n    list: 出張申請\n    items:\n      Amount: {column: Amount, type: number}\n"
+        "  Other:\n    list: 出張申請\n    items:\n      Amount: {column: Amount, type: text}\n",
+    )
+    [(line, key, message)] = located(tmp_path, shared)
+    assert (line, key) == (32, "forms.Other.items.Amount.column")
+    assert "defined differently by forms.TripRequest.items.Amount" in message
+
+
+def test_yaml_syntax_duplicates_and_missing_files(tmp_path: Path) -> None:
+    [(line, _, message)] = located(
+        tmp_path, VALID.replace("  title: 出張申請", "  title: [出張申請")
+    )
+    assert line == 5 and "not valid YAML" in message and "line 4" in message  # noticed on line 5
+    [(line, key, message)] = located(tmp_path, VALID + "readers: hold\n")
+    assert (line, key, message) == (25, "readers", "key appears twice")
+    missing = located(tmp_path, VALID.replace("file: users.csv", "file: nobody.csv"))
+    assert "nobody.csv does not exist" in missing[0][2]
+    with pytest.raises(MappingError, match="does not exist"):
+        load_mapping(tmp_path / "absent.yaml")
+
+
+def test_a_folder_of_mappings_and_a_database_mapped_twice(tmp_path: Path) -> None:
+    write(tmp_path, VALID, "a.yaml")
+    other = VALID.replace("B82634FA404574D2", "58D6B8A63270688E")
+    write(tmp_path, other, "b.yaml")
+    assert sorted(load_mappings(tmp_path)) == ["58D6B8A63270688E", "B82634FA404574D2"]
+    write(tmp_path, VALID, "c.yaml")
+    with pytest.raises(MappingError, match="also mapped by"):
+        load_mappings(tmp_path)
