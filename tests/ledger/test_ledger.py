@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from notesmig.ledger import DocumentRecord, Ledger, State
-from notesmig.ledger.models import Attachment, Quarantine
+from notesmig.ledger.models import Attachment, Database, Quarantine
 from notesmig.mapping import load_mappings
 from notesmig.sample.corpus import SampleFile
 from notesmig.transform.stage import run_transform
@@ -170,4 +171,7 @@ def test_resume_after_an_interrupted_transform(
     with ledger.session() as session:
         entries = session.scalar(select(func.count()).select_from(Quarantine))
         assert entries == sum(t.quarantined for t in result.totals.values())  # no duplicates
+        hashes = dict(session.execute(select(Database.title, Database.source_sha256)).all())
+    for sample in sample_corpus:  # the ledger names the exact export each database came from
+        assert hashes[sample.title] == hashlib.sha256(sample.path.read_bytes()).hexdigest()
     ledger.close()

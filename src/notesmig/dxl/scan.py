@@ -57,6 +57,8 @@ class FileReport:
 
     file: Path
     bytes: int = 0
+    #: sha256 of the whole file, when it was read to its end.
+    sha256: str | None = None
     title: str | None = None
     replica_id: str | None = None
     documents: int = 0
@@ -113,6 +115,7 @@ class FileReport:
         return {
             "file": str(self.file),
             "bytes": self.bytes,
+            "sha256": self.sha256,
             "title": self.title,
             "replica_id": self.replica_id,
             "documents": self.documents,
@@ -187,6 +190,8 @@ def scan_file(
             report.replica_id = info.replica_id
             report.design = Counter(note.kind for note in info.design)
             report.profile_documents = reader.profile_documents
+            if not report.failed and reader.bytes_read == report.bytes:
+                report.sha256 = reader.source.file_hash.hexdigest()
             if progress is not None:
                 progress(max(0, report.bytes - seen))
 

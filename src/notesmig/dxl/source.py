@@ -17,6 +17,7 @@ Three jobs happen here, on raw bytes, before libxml2 sees anything:
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,6 +78,8 @@ class DxlByteSource:
         self.path = path
         self.store = store
         self.bytes_read = 0
+        #: sha256 of the file's bytes as read (complete once ``chunks`` is exhausted).
+        self.file_hash = hashlib.sha256()
         self.blobs: dict[int, BlobResult] = {}
         self._stream = stream
         self._next_blob = 0
@@ -109,6 +112,7 @@ class DxlByteSource:
                     raw = self._start(self._whole_declaration(raw, stream))
                     first = False
                 self.bytes_read += len(raw)
+                self.file_hash.update(raw)
                 out = self._intercept(self._to_utf8(raw, final=False))
                 if out:
                     yield self._checked(out, final=False)

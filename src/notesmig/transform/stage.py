@@ -102,8 +102,10 @@ def _record(
     extract_dir: Path, documents: list[NotesDocument], result: TransformResult, ledger: Ledger
 ) -> None:
     summary = json.loads((extract_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
-    titles = {
-        f["replica_id"]: (f["title"], f["file"]) for f in summary["files"] if f.get("replica_id")
+    sources = {
+        f["replica_id"]: (f["title"], f["file"], f.get("sha256"))
+        for f in summary["files"]
+        if f.get("replica_id")
     }
     run = ledger.begin_run("transform")
     shas = {row.unid: row.sha256 for row in result.rows}
@@ -112,8 +114,8 @@ def _record(
         by_database[(document.database_replica or "").upper()].append(document)
     counts: dict[str, int] = defaultdict(int)
     for database, found in by_database.items():
-        title, source = titles.get(database, (None, None))
-        database_id = ledger.register_database(database, title, source)
+        title, source, file_sha256 = sources.get(database, (None, None, None))
+        database_id = ledger.register_database(database, title, source, file_sha256)
         ledger.record_extracted(
             database_id,
             (
