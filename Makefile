@@ -25,11 +25,20 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 
 env: $(STAMP)
 
+DEMO := $(BUILD)/demo
 demo: env
-	rm -rf $(BUILD)/demo
-	$(BIN)/notesmig sample --out $(BUILD)/demo/sample
-	$(BIN)/notesmig inspect $(BUILD)/demo/sample
-	$(BIN)/notesmig extract $(BUILD)/demo/sample --out $(BUILD)/demo/extract
+	rm -rf $(DEMO)
+	$(BIN)/notesmig sample --out $(DEMO)/sample
+	$(BIN)/notesmig inspect $(DEMO)/sample
+	$(BIN)/notesmig extract $(DEMO)/sample --out $(DEMO)/extract
+	$(BIN)/notesmig map suggest $(DEMO)/sample --out $(DEMO)/mappings
+	cp $(DEMO)/sample/users.csv $(DEMO)/mappings/users.csv
+	sed -i 's|^  # file: users.csv.*|  file: users.csv|' $(DEMO)/mappings/*.yaml
+	$(BIN)/notesmig transform $(DEMO)/extract --mapping $(DEMO)/mappings --out $(DEMO)/transformed \
+		--db-url sqlite:///$(DEMO)/ledger.sqlite3
+	$(BIN)/notesmig status --db-url sqlite:///$(DEMO)/ledger.sqlite3
+	@echo "Demo output in $(DEMO): extract/ (documents.jsonl, blobs/, summary.json), mappings/ (drafts to review),"
+	@echo "transformed/ (items/<list>.jsonl, files.jsonl, quarantine.jsonl, summary.json), ledger.sqlite3."
 
 test: env
 	$(BIN)/pytest -n auto

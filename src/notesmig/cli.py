@@ -33,7 +33,7 @@ from notesmig.emulator.config import DEFAULT_RU_PER_MINUTE, EmulatorConfig, Emul
 from notesmig.emulator.server import serve
 from notesmig.extract import DOCUMENTS_FILE, SUMMARY_FILE
 from notesmig.extract import extract as run_extract
-from notesmig.ledger import DEFAULT_URL, Ledger
+from notesmig.ledger import DEFAULT_URL, Ledger, State
 from notesmig.mapping.loader import MappingError, load_mappings
 from notesmig.mapping.suggest import DEFAULT_SITE, suggest
 from notesmig.mapping.users import UserMappingError
@@ -45,8 +45,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
-errors = Console(stderr=True)
+# Output that goes to a file or a log (make demo, Airflow) gets room for its tables.
+console = Console(width=None if sys.stdout.isatty() else 120)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 # A progress bar is only worth drawing when reading takes noticeable time.
 _PROGRESS_THRESHOLD = 32 << 20
@@ -361,24 +362,18 @@ def status(
             + "\n"
         )
         return
+    states = [str(state) for state in State if any(str(state) in s.states for s in found)]
     table = Table(title=f"ledger {db_url}")
-    for column in (
-        "database",
-        "title",
-        "documents",
-        "states",
-        "held back",
-        "errors",
-        "updates pending",
-    ):
-        table.add_column(column)
+    table.add_column("database", no_wrap=True)
+    table.add_column("title", min_width=6)
+    for column in ("documents", *states, "held back", "errors", "updates"):
+        table.add_column(column, justify="right")
     for s in found:
-        states = "\n".join(f"{k}: {v}" for k, v in s.states.items())
         table.add_row(
             s.replica_id,
             s.title or "",
             str(s.total),
-            states,
+            *(str(s.states.get(state, 0)) for state in states),
             str(s.quarantined),
             str(s.errors),
             str(s.update_pending),
