@@ -7,12 +7,13 @@ unsafe, wrong encoding), after every other file was still processed; 2 for bad a
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import tzinfo
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -45,9 +46,15 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-# Output that goes to a file or a log (make demo, Airflow) gets room for its tables.
-console = Console(width=None if sys.stdout.isatty() else 120)
-errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+
+
+def _width(stream: TextIO) -> int | None:
+    """Room for tables in logs and files (make demo, Airflow), unless COLUMNS or a terminal says."""
+    return None if stream.isatty() or "COLUMNS" in os.environ else 120
+
+
+console = Console(width=_width(sys.stdout))
+errors = Console(stderr=True, width=_width(sys.stderr))
 
 # A progress bar is only worth drawing when reading takes noticeable time.
 _PROGRESS_THRESHOLD = 32 << 20

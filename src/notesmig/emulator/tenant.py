@@ -532,16 +532,20 @@ class Tenant:
     def etag(self, item: sqlite3.Row) -> str:
         return f'"{item["guid"]},{item["version"]}"'
 
-    def update_fields(
-        self, row: ListRow, item_id: str, body: Any, if_match: str | None
-    ) -> dict[str, Any]:
-        item = self._item_row(row, item_id)
+    def _check_etag(self, item: sqlite3.Row, if_match: str | None) -> None:
+        """SharePoint's optimistic concurrency: a stale If-Match is 412."""
         if if_match not in (None, "*") and if_match != self.etag(item):
             raise GraphError(
                 412,
                 "resourceModified",
                 "The request ETag value does not match the object's ETag value.",
             )
+
+    def update_fields(
+        self, row: ListRow, item_id: str, body: Any, if_match: str | None
+    ) -> dict[str, Any]:
+        item = self._item_row(row, item_id)
+        self._check_etag(item, if_match)
         values = self._validated(row, body, partial=True, item_id=item["id"])
         fields = json.loads(item["fields"])
         fields.update(values)
@@ -555,12 +559,7 @@ class Tenant:
 
     def delete_item(self, row: ListRow, item_id: str, if_match: str | None = None) -> None:
         item = self._item_row(row, item_id)
-        if if_match not in (None, "*") and if_match != self.etag(item):
-            raise GraphError(
-                412,
-                "resourceModified",
-                "The request ETag value does not match the object's ETag value.",
-            )
+        self._check_etag(item, if_match)
         self.db.execute(
             "UPDATE items SET deleted = 1, fields = NULL, change = ? WHERE list_id = ? AND id = ?",
             (self._next_change(), row.id, item["id"]),

@@ -207,11 +207,7 @@ class Ledger:
     ) -> bool:
         """Move a document forward to ``state``; a no-op (False) if it is already there or past."""
         with self.session() as session:
-            row = session.scalar(
-                select(Document).where(Document.database_id == database_id, Document.unid == unid)
-            )
-            if row is None:
-                raise KeyError(f"document {unid} is not in the ledger")
+            row = _document(session, database_id, unid)
             if row.state == state or (
                 STAGE_ORDER[State(row.state)] > STAGE_ORDER[state]
                 and state not in (State.QUARANTINED, State.EXCLUDED)
@@ -239,11 +235,7 @@ class Ledger:
     ) -> bool:
         """Hold a document back with the reason (once per document and reason)."""
         with self.session() as session:
-            row = session.scalar(
-                select(Document).where(Document.database_id == database_id, Document.unid == unid)
-            )
-            if row is None:
-                raise KeyError(f"document {unid} is not in the ledger")
+            row = _document(session, database_id, unid)
             open_entry = session.scalar(
                 select(Quarantine).where(
                     Quarantine.document_id == row.id,
@@ -507,6 +499,15 @@ class Ledger:
             if replica_id is not None:
                 query = query.where(Database.replica_id == replica_id)
             return [dict(row._mapping) for row in session.execute(query)]
+
+
+def _document(session: Session, database_id: int, unid: str) -> Document:
+    row = session.scalar(
+        select(Document).where(Document.database_id == database_id, Document.unid == unid)
+    )
+    if row is None:
+        raise KeyError(f"document {unid} is not in the ledger")
+    return row
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
