@@ -6,6 +6,7 @@ unsafe, wrong encoding), after every other file was still processed; 2 for bad a
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import sys
@@ -418,6 +419,12 @@ def emulator_serve(
     upload_session_seconds: Annotated[
         int, typer.Option(help="Lifetime of an upload session.")
     ] = 3_600,
+    users: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of site users (columns upn[,display_name]): person columns' lookups."
+        ),
+    ] = None,
     hostname: Annotated[str, typer.Option(help="Tenant host name.")] = "contoso.sharepoint.com",
     site: Annotated[list[str] | None, typer.Option(help="Site under /sites/ (repeatable).")] = None,
 ) -> None:
@@ -434,6 +441,7 @@ def emulator_serve(
             seed=seed,
             token=token,
             upload_session_seconds=upload_session_seconds,
+            users=_site_users(users) if users is not None else (),
         )
     except EmulatorConfigError as exc:
         raise typer.BadParameter(str(exc)) from exc
@@ -442,6 +450,19 @@ def emulator_serve(
         f"sites {', '.join('/sites/' + s for s in config.sites)}  data {data}"
     )
     serve(config, host=host, port=port)
+
+
+def _site_users(path: Path) -> tuple[tuple[str, str], ...]:
+    with path.open(encoding="utf-8-sig", newline="") as source:
+        reader = csv.DictReader(source)
+        if "upn" not in (reader.fieldnames or ()):
+            raise typer.BadParameter(f"{path}:1: the header must name upn", param_hint="--users")
+        found: dict[str, str] = {}
+        for row in reader:
+            upn = (row.get("upn") or "").strip()
+            if upn:
+                found.setdefault(upn, (row.get("display_name") or "").strip() or upn)
+    return tuple(found.items())
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from notesmig.emulator.ids import new_item_id, now_text
 from notesmig.sharepoint.names import encode_internal_name
 
 LIST_VIEW_THRESHOLD = 5_000
+USER_LIST = "User Information List"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sites (
@@ -43,7 +44,6 @@ CREATE INDEX IF NOT EXISTS items_change ON items (list_id, change);
 CREATE TABLE IF NOT EXISTS item_values (
     list_id TEXT NOT NULL, column TEXT NOT NULL, value TEXT NOT NULL, item INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS item_values_key ON item_values (list_id, column, value);
-CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, upn TEXT UNIQUE, name TEXT);
 CREATE TABLE IF NOT EXISTS drive_items (
     id TEXT PRIMARY KEY, drive_id TEXT NOT NULL, parent TEXT, name TEXT NOT NULL,
     folder INTEGER NOT NULL, size INTEGER NOT NULL DEFAULT 0, sha256 TEXT, quickxor TEXT,
@@ -156,8 +156,21 @@ class Tenant:
                 site_id, "User Information List", "genericList", [], hidden=True
             )
             self._user_list_columns(users.id)
-        for upn, name in self.config.users or _DEFAULT_USERS:
-            self.db.execute("INSERT OR IGNORE INTO users (upn, name) VALUES (?, ?)", (upn, name))
+        self._ensure_users()
+
+    def _ensure_users(self) -> None:
+        """The site users (SharePoint's User Information List): person columns hold their ids."""
+        for site in self.db.execute("SELECT id FROM sites").fetchall():
+            users = self.get_list(site["id"], USER_LIST)
+            known = {
+                json.loads(r["fields"]).get("EMail")
+                for r in self.db.execute(
+                    "SELECT fields FROM items WHERE list_id = ? AND deleted = 0", (users.id,)
+                )
+            }
+            for upn, name in self.config.users or _DEFAULT_USERS:
+                if upn not in known:
+                    self._insert_item(users, {"Title": name, "EMail": upn, "UserName": upn}, None)
 
     def _user_list_columns(self, list_id: str) -> None:
         for name in ("EMail", "UserName"):
@@ -172,11 +185,12 @@ class Tenant:
 
     # -- users ----------------------------------------------------------------------------
 
-    def user_ids(self) -> set[int]:
-        return {row["id"] for row in self.db.execute("SELECT id FROM users")}
-
-    def users(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.db.execute("SELECT id, upn, name FROM users ORDER BY id")]
+    def user_ids(self, site_id: str) -> set[int]:
+        users = self.get_list(site_id, USER_LIST)
+        rows = self.db.execute(
+            "SELECT id FROM items WHERE list_id = ? AND deleted = 0", (users.id,)
+        )
+        return {row["id"] for row in rows}
 
     # -- sites ----------------------------------------------------------------------------
 
@@ -445,7 +459,7 @@ class Tenant:
             if column.read_only:
                 raise bad_request(f"Field '{key}' is read-only.")
             if column.facet == "personOrGroup" and user_ids is None:
-                user_ids = self.user_ids()
+                user_ids = self.user_ids(row.site_id)
             lookup_ids: set[int] = set()
             if column.facet == "lookup":
                 target = str(column.settings["listId"])
