@@ -611,6 +611,14 @@ class EmulatorApp:
                 raise not_found("The upload session was not found or has expired.")
             tenant.drives.drop_upload(session_id)
             return Response(204)
+        if request.method == "GET":  # where an interrupted upload stands
+            session = tenant.drives.upload(session_id)
+            received = int(session["received"])
+            total = session["total"]
+            ranges = [f"{received}-{total - 1}"] if total is not None else [f"{received}-"]
+            return Response.of(
+                200, {"expirationDateTime": _iso(session["expires"]), "nextExpectedRanges": ranges}
+            )
         _only(request.method, "PUT")
         session = tenant.drives.upload(session_id)
         start, end, total = _content_range(request.headers.get("content-range"))

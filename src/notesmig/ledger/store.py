@@ -419,6 +419,35 @@ class Ledger:
                 .values(claimed_by=None, claimed_at=None)
             )
 
+    # -- loading --------------------------------------------------------------------------
+
+    def load_view(self, replica_id: str) -> dict[str, tuple[str, str | None, str]]:
+        """UNID -> (state, item id, source sha256) for one database."""
+        with self.session() as session:
+            rows = session.execute(
+                select(Document.unid, Document.state, Document.item_id, Document.source_sha256)
+                .join(Database)
+                .where(Database.replica_id == replica_id)
+            )
+            return {unid: (state, item, sha) for unid, state, item, sha in rows}
+
+    def attachment_view(self, replica_id: str) -> dict[tuple[str, str, str, str], Attachment]:
+        """(UNID, library, folder, name) -> attachment row, for one database."""
+        with self.session() as session:
+            rows = session.execute(
+                select(Document.unid, Attachment)
+                .join(Attachment, Attachment.document_id == Document.id)
+                .join(Database, Database.id == Document.database_id)
+                .where(Database.replica_id == replica_id)
+            )
+            return {(unid, a.library, a.folder, a.name): a for unid, a in rows}
+
+    def update_attachment(self, attachment_id: int, **values: Any) -> None:
+        with self.session() as session:
+            session.execute(
+                update(Attachment).where(Attachment.id == attachment_id).values(**values)
+            )
+
     # -- reading --------------------------------------------------------------------------
 
     def database_id(self, replica_id: str) -> int | None:
