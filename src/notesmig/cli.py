@@ -39,6 +39,8 @@ from notesmig.ledger import DEFAULT_URL, Ledger, State
 from notesmig.mapping.loader import MappingError, load_mappings
 from notesmig.mapping.suggest import DEFAULT_SITE, suggest
 from notesmig.mapping.users import UserMappingError
+from notesmig.pipeline import DEFAULT_GRAPH_URL
+from notesmig.pipeline import migrate as run_migration
 from notesmig.sample.corpus import generate
 from notesmig.transform.stage import run_transform
 
@@ -387,6 +389,56 @@ def status(
             str(s.update_pending),
         )
     console.print(table)
+
+
+@app.command()
+def migrate(
+    paths: PathsArgument,
+    mapping: Annotated[Path, typer.Option("--mapping", help="Mapping file or folder of them.")],
+    graph_url: Annotated[
+        str, typer.Option("--graph-url", help="Microsoft Graph endpoint.")
+    ] = DEFAULT_GRAPH_URL,
+    site: Annotated[
+        str | None, typer.Option(help="Target site host:/sites/NAME (default: each mapping's).")
+    ] = None,
+    db_url: DbUrlOption = DEFAULT_URL,
+    work: Annotated[Path, typer.Option(help="Folder for the extract and transform output.")] = Path(
+        "build/migrate"
+    ),
+    ru_per_minute: Annotated[
+        int, typer.Option(help="Resource units per minute to stay under (0: no limit).")
+    ] = DEFAULT_RU_PER_MINUTE,
+) -> None:
+    """The whole pipeline outside Airflow: extract, transform and load into SharePoint."""
+    token = os.environ.get("NOTESMIG_GRAPH_TOKEN", "emulator")
+    try:
+        result = run_migration(
+            paths,
+            mapping,
+            work,
+            graph_url=graph_url,
+            site=site,
+            db_url=db_url,
+            token=token,
+            ru_per_minute=ru_per_minute,
+        )
+    except (MappingError, UserMappingError) as exc:
+        errors.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    totals = result.extracted.totals()
+    moved = result.transformed
+    loaded = result.loaded
+    quarantined = len(moved.quarantined) + loaded.items_quarantined
+    console.print(
+        f"documents {totals['documents']}: loaded {loaded.items_created} new, "
+        f"{loaded.items_updated} updated, {loaded.items_unchanged} unchanged; "
+        f"held back {quarantined}; excluded {len(moved.excluded)}\n"
+        f"attachments {loaded.files_uploaded} uploaded ({_size(loaded.bytes_uploaded)}), "
+        f"{loaded.files_unchanged} unchanged\n"
+        f"errors {totals['errors']}; {result.resource_units} resource units; "
+        f"{result.graph.throttled} throttled; {result.seconds:.1f} s"
+    )
+    raise typer.Exit(1 if result.extracted.failed_files else 0)
 
 
 emulator_app = typer.Typer(help="The local SharePoint Online (Microsoft Graph) emulator.")

@@ -18,7 +18,7 @@ from notesmig.mapping.loader import load_mappings
 from notesmig.mapping.model import Mapping
 from notesmig.sharepoint.client import graph_client
 from notesmig.sharepoint.graph import Graph, GraphStats, ResourceBudget
-from notesmig.sharepoint.loader import LoadSummary, Loader
+from notesmig.sharepoint.loader import Loader, LoadSummary
 from notesmig.transform.documents import TransformResult
 from notesmig.transform.stage import run_transform
 
@@ -65,7 +65,7 @@ def migrate(
     graph_url: str = DEFAULT_GRAPH_URL,
     site: str | None = None,
     db_url: str,
-    token: str = "emulator",
+    token: str = "emulator",  # noqa: S107 (the emulator accepts any token)
     ru_per_minute: int = 2_400,
 ) -> MigrationSummary:
     started = time.perf_counter()

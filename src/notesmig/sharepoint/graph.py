@@ -148,7 +148,8 @@ def retry_after(headers: dict[str, str], attempt: int) -> float:
                 return max(0.0, float(value))
             except ValueError:
                 break
-    return min(30.0, 0.5 * 2**attempt) * (0.5 + random.random() / 2)  # noqa: S311
+    backoff: float = min(30.0, 0.5 * 2**attempt)
+    return backoff * (0.5 + random.random() / 2)  # noqa: S311 (jitter, not security)
 
 
 class Graph:

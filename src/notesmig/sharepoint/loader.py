@@ -221,7 +221,7 @@ class Loader:
                     new_id = (
                         str(answer.body.get("id") or item_id)
                         if isinstance(answer.body, dict)
-                        else item_id
+                        else str(item_id)
                     )
                     if answer.status == 201:
                         summary.items_created += 1

@@ -186,8 +186,9 @@ class Provisioner:
             elif column.facet not in current:
                 actual = next((k for k in current if k in _FACETS), "unknown")
                 raise ProvisioningError(
-                    f"column {internal!r} of {title!r} is {actual} in SharePoint; the mapping needs "
-                    f"{column.facet}. Change the mapping or the column; notesmig will not change it."
+                    f"column {internal!r} of {title!r} is {actual} in SharePoint; the mapping "
+                    f"needs {column.facet}. Change the mapping or the column; notesmig will not "
+                    "change it."
                 )
             target.columns[internal] = column.facet
             facet = current.get(column.facet, {}) if isinstance(current, dict) else {}
