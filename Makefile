@@ -25,20 +25,39 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 
 env: $(STAMP)
 
-DEMO := $(BUILD)/demo
+DEMO := $(abspath $(BUILD)/demo)
+DEMO_PORT ?= 8765
+DEMO_ENV := AIRFLOW_HOME=$(DEMO)/airflow AIRFLOW__CORE__LOAD_EXAMPLES=False \
+	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags AIRFLOW__LOGGING__BASE_LOG_FOLDER=$(DEMO)/airflow/logs \
+	NOTESMIG_DROP_FOLDER=$(DEMO)/sample NOTESMIG_MAPPINGS=$(DEMO)/mappings NOTESMIG_WORK=$(DEMO)/work \
+	NOTESMIG_DB_URL=sqlite:///$(DEMO)/ledger.sqlite3 NOTESMIG_GRAPH_URL=http://127.0.0.1:$(DEMO_PORT)/v1.0
+
+# The whole migration on the bundled sample: Notes DXL -> SharePoint (the local emulator),
+# through the Airflow DAG, on the embedded defaults (SQLite everywhere, no services needed).
 demo: env
 	rm -rf $(DEMO)
 	$(BIN)/notesmig sample --out $(DEMO)/sample
 	$(BIN)/notesmig inspect $(DEMO)/sample
-	$(BIN)/notesmig extract $(DEMO)/sample --out $(DEMO)/extract
 	$(BIN)/notesmig map suggest $(DEMO)/sample --out $(DEMO)/mappings
 	cp $(DEMO)/sample/users.csv $(DEMO)/mappings/users.csv
 	sed -i 's|^  # file: users.csv.*|  file: users.csv|' $(DEMO)/mappings/*.yaml
-	$(BIN)/notesmig transform $(DEMO)/extract --mapping $(DEMO)/mappings --out $(DEMO)/transformed \
-		--db-url sqlite:///$(DEMO)/ledger.sqlite3
+	sed -i 's|^readers: hold|readers: restrict|' $(DEMO)/mappings/shutcho.yaml
+	$(DEMO_ENV) $(BIN)/airflow db migrate > $(DEMO)/airflow-db.log 2>&1
+	$(DEMO_ENV) $(BIN)/airflow pools set sharepoint_graph 4 "Graph calls to one tenant" > /dev/null
+	$(BIN)/notesmig emulator serve --port $(DEMO_PORT) --data $(DEMO)/emulator \
+		--users $(DEMO)/sample/users.csv > $(DEMO)/emulator.log 2>&1 & echo $$! > $(DEMO)/emulator.pid
+	sleep 2
+	$(DEMO_ENV) $(BIN)/airflow dags test notes_migration > $(DEMO)/dag-run.log 2>&1 \
+		|| (kill `cat $(DEMO)/emulator.pid`; tail -30 $(DEMO)/dag-run.log; exit 1)
+	kill `cat $(DEMO)/emulator.pid`
+	@grep -o "DagRun Finished: dag_id=notes_migration.*state=[a-z]*" $(DEMO)/dag-run.log | sed 's/,.*state=/: /'
 	$(BIN)/notesmig status --db-url sqlite:///$(DEMO)/ledger.sqlite3
-	@echo "Demo output in $(DEMO): extract/ (documents.jsonl, blobs/, summary.json), mappings/ (drafts to review),"
-	@echo "transformed/ (items/<list>.jsonl, files.jsonl, quarantine.jsonl, summary.json), ledger.sqlite3."
+	@echo "Where to look:"
+	@echo "  ledger (every document's state):   $(DEMO)/ledger.sqlite3  (notesmig status --db-url sqlite:///$(DEMO)/ledger.sqlite3)"
+	@echo "  SharePoint emulator data:          $(DEMO)/emulator  (notesmig emulator serve --data $(DEMO)/emulator)"
+	@echo "  held back and why:                 $(DEMO)/work/*/transformed/quarantine.jsonl"
+	@echo "  mappings (drafts to review):       $(DEMO)/mappings"
+	@echo "  Airflow run log and task logs:     $(DEMO)/dag-run.log, $(DEMO)/airflow/logs"
 
 test: env
 	$(BIN)/pytest -n auto

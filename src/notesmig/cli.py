@@ -376,7 +376,7 @@ def status(
     table = Table(title=f"ledger {db_url}")
     table.add_column("database", no_wrap=True)
     table.add_column("title", min_width=6)
-    for column in ("documents", *states, "held back", "errors", "updates"):
+    for column in ("documents", *states, "errors", "updates pending"):
         table.add_column(column, justify="right")
     for s in found:
         table.add_row(
@@ -384,7 +384,6 @@ def status(
             s.title or "",
             str(s.total),
             *(str(s.states.get(state, 0)) for state in states),
-            str(s.quarantined),
             str(s.errors),
             str(s.update_pending),
         )

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from notesmig.dxl.scan import discover
+from notesmig.errors import DxlError, SourcePosition
 from notesmig.extract import ExtractResult, extract
 from notesmig.ledger import Ledger
-from notesmig.mapping.loader import load_mappings
+from notesmig.mapping.loader import MappingError, load_mappings
 from notesmig.mapping.model import Mapping
 from notesmig.sharepoint.client import graph_client
 from notesmig.sharepoint.graph import Graph, GraphStats, ResourceBudget
@@ -91,3 +92,102 @@ def migrate(
     return MigrationSummary(
         extracted, transformed, loaded, stats, units, time.perf_counter() - started
     )
+
+
+# -- one database at a time: what each Airflow task runs (paths and counts in, out) ---------
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """Where a migration reads and writes; what the DAG's params resolve to."""
+
+    work: Path
+    mapping: Path
+    db_url: str
+    graph_url: str = DEFAULT_GRAPH_URL
+    site: str | None = None
+    ru_per_minute: int = 2_400
+    token: str = "emulator"  # noqa: S105 (the emulator accepts any token)
+
+    def mapping_for(self, replica_id: str) -> Mapping:
+        mappings = with_site(load_mappings(self.mapping), self.site)
+        found = mappings.get(replica_id.upper())
+        if found is None:
+            raise MappingError(
+                self.mapping,
+                [(None, "database.replica_id", f"no mapping for database {replica_id}")],
+            )
+        return found
+
+
+def discover_databases(drop_folder: Path) -> list[dict[str, str]]:
+    """The DXL files in a drop folder, one entry per file (path and name only)."""
+    return [{"file": str(path), "name": path.stem} for path in discover([drop_folder])]
+
+
+def extract_one(source: dict[str, str], settings: StageSettings) -> dict[str, object]:
+    out = settings.work / source["name"] / "extract"
+    result = extract([Path(source["file"])], out)
+    report = result.files[0]
+    if report.failed:
+        error = report.errors[-1]
+        raise DxlError(error.message, SourcePosition(report.file, error.line, error.column))
+    return {
+        "name": source["name"],
+        "extract_dir": str(out),
+        "replica_id": report.replica_id or "",
+        "documents": report.documents,
+        "attachments": len(report.attachments),
+    }
+
+
+def transform_one(extracted: dict[str, object], settings: StageSettings) -> dict[str, object]:
+    replica = str(extracted["replica_id"])
+    mapping = settings.mapping_for(replica)
+    out = settings.work / str(extracted["name"]) / "transformed"
+    ledger = Ledger(settings.db_url)
+    ledger.upgrade()
+    try:
+        result = run_transform(Path(str(extracted["extract_dir"])), {replica: mapping}, out, ledger)
+    finally:
+        ledger.close()
+    totals = result.totals[replica]
+    return {
+        **extracted,
+        "transform_dir": str(out),
+        "transformed": totals.transformed,
+        "quarantined": totals.quarantined,
+        "excluded": totals.excluded,
+        "files": totals.files,
+    }
+
+
+def load_one(transformed: dict[str, object], settings: StageSettings) -> dict[str, object]:
+    replica = str(transformed["replica_id"])
+    mapping = settings.mapping_for(replica)
+    ledger = Ledger(settings.db_url)
+    try:
+        summary, stats, units = asyncio.run(
+            load(
+                Path(str(transformed["extract_dir"])),
+                Path(str(transformed["transform_dir"])),
+                {replica: mapping},
+                ledger,
+                settings.graph_url,
+                settings.token,
+                settings.ru_per_minute,
+                [replica],
+            )
+        )
+    finally:
+        ledger.close()
+    return {
+        **transformed,
+        "items_created": summary.items_created,
+        "items_updated": summary.items_updated,
+        "items_unchanged": summary.items_unchanged,
+        "files_uploaded": summary.files_uploaded,
+        "bytes_uploaded": summary.bytes_uploaded,
+        "resource_units": units,
+        "throttled": stats.throttled,
+    }

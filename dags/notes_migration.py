@@ -1,0 +1,107 @@
+"""Notes databases in a drop folder, migrated into SharePoint Online: one mapped task group each.
+
+The DAG only wires stages together; all logic is in ``notesmig.pipeline``. XCom carries paths
+and counts, never documents. Terminal errors (a wrong mapping, a refused column) fail the task
+at once; anything else is retried.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import Param, dag, task, task_group
+
+DEFAULTS = {
+    "drop_folder": os.environ.get("NOTESMIG_DROP_FOLDER", "build/demo/sample"),
+    "mapping_folder": os.environ.get("NOTESMIG_MAPPINGS", "build/demo/mappings"),
+    "work_folder": os.environ.get("NOTESMIG_WORK", "build/demo/work"),
+    "db_url": os.environ.get("NOTESMIG_DB_URL", "sqlite:///build/demo/ledger.sqlite3"),
+    "graph_url": os.environ.get("NOTESMIG_GRAPH_URL", "http://127.0.0.1:8765/v1.0"),
+    "ru_per_minute": int(os.environ.get("NOTESMIG_RU_PER_MINUTE", "2400")),
+}
+
+
+def _settings(params: dict[str, Any]) -> Any:
+    from pathlib import Path
+
+    from notesmig.pipeline import StageSettings
+
+    return StageSettings(
+        work=Path(params["work_folder"]),
+        mapping=Path(params["mapping_folder"]),
+        db_url=params["db_url"],
+        graph_url=params["graph_url"],
+        ru_per_minute=int(params["ru_per_minute"]),
+        token=os.environ.get("NOTESMIG_GRAPH_TOKEN", "emulator"),
+    )
+
+
+def _run(stage: str, *args: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Run a notesmig stage; terminal errors skip Airflow's retries."""
+    from airflow.exceptions import AirflowFailException
+
+    from notesmig import pipeline
+    from notesmig.errors import NotesmigError
+
+    try:
+        result: dict[str, Any] = getattr(pipeline, stage)(*args, _settings(params))
+        return result
+    except NotesmigError as exc:
+        if exc.transient:
+            raise
+        raise AirflowFailException(str(exc)) from exc
+
+
+@dag(
+    dag_id="notes_migration",
+    description="Lotus Notes (DXL exports) into SharePoint Online lists and libraries",
+    schedule=None,
+    start_date=datetime(2025, 1, 1),
+    catchup=False,
+    tags=["notesmig"],
+    params={
+        name: Param(value, type="integer" if isinstance(value, int) else "string")
+        for name, value in DEFAULTS.items()
+    },
+    default_args={
+        "retries": 3,
+        "retry_delay": timedelta(seconds=5),
+        "retry_exponential_backoff": True,
+    },
+)
+def notes_migration() -> None:
+    @task
+    def discover(params: dict[str, Any] | None = None) -> list[dict[str, str]]:
+        from pathlib import Path
+
+        from notesmig.pipeline import discover_databases
+
+        assert params is not None
+        return discover_databases(Path(params["drop_folder"]))
+
+    @task_group
+    def migrate_database(source: dict[str, str]) -> None:
+        @task
+        def extract(source: dict[str, str], params: dict[str, Any] | None = None) -> dict[str, Any]:
+            return _run("extract_one", source, params=params or {})
+
+        @task
+        def transform(
+            extracted: dict[str, Any], params: dict[str, Any] | None = None
+        ) -> dict[str, Any]:
+            return _run("transform_one", extracted, params=params or {})
+
+        @task(pool="sharepoint_graph")
+        def load(
+            transformed: dict[str, Any], params: dict[str, Any] | None = None
+        ) -> dict[str, Any]:
+            return _run("load_one", transformed, params=params or {})
+
+        load(transform(extract(source)))
+
+    migrate_database.expand(source=discover())
+
+
+notes_migration()
