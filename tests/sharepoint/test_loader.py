@@ -208,3 +208,34 @@ def test_killed_at_any_point_then_resumed(sample_corpus: list[SampleFile], tmp_p
         assert finished.returncode == 0, finished.stderr
         assert_exactly_once(emulator.graph_url, tmp_path / "work")
         assert "unchanged" in finished.stdout
+
+
+def test_real_exports_migrate_as_drafted(
+    dxl_real: Path, tmp_path: Path, sample_corpus: list[SampleFile]
+) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    names = ["plomino-test1.xml", "plomino-test_100docs.xml", "plomino-test_binaries.xml",
+             "plomino-test_datetime_type.xml", "plomino-test_number_type.xml", "jnx-styledtext.xml"]  # fmt: skip
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    for name in names:
+        (drop / name).symlink_to(dxl_real / name)
+        (mappings / f"{Path(name).stem}.yaml").write_text(
+            suggest(dxl_real / name).yaml, encoding="utf-8"
+        )
+    with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0") as emulator:
+        result = migrate([drop], mappings, tmp_path / "work", graph_url=emulator.graph_url,
+                         db_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}", ru_per_minute=0)  # fmt: skip
+        assert result.loaded.items_quarantined == 0
+        restricted = {q.unid for q in result.transformed.quarantined}
+        assert len(restricted) == 11  # the Readers documents: 10 test_names and the raw note
+        assert result.loaded.items_created == 2 + 100 + 5 + 1 + 1 + 1 - 11
+        assert_exactly_once(emulator.graph_url, tmp_path / "work")
+        _, files = read_back(emulator.graph_url)
+        names_loaded = {f["name"] for entries in files.values() for f in entries}
+        assert {
+            "overlord59-tux-samourai-1773.png",
+            "Sample Pictures.lnk",
+            "STG47734",
+        } <= names_loaded
