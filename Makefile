@@ -13,7 +13,7 @@ export UV_PYTHON := $(PYTHON)
 # Use the platform certificate store (it carries any site CA, e.g. behind a TLS proxy).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: env demo test lint format bench-extract bench-emulator clean
+.PHONY: env demo test lint format bench-extract bench-emulator bench-load clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -76,6 +76,9 @@ bench-extract: env
 
 bench-emulator: env
 	$(BIN)/python bench/bench_emulator.py
+
+bench-load: env
+	$(BIN)/python bench/bench_load.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

@@ -51,9 +51,10 @@ async def load(
     token: str,
     ru_per_minute: int,
     replica_ids: list[str] | None = None,
+    window_seconds: float = 60.0,
 ) -> tuple[LoadSummary, GraphStats, int]:
     _client, adapter = graph_client(graph_url, token)
-    graph = Graph(adapter, ResourceBudget(ru_per_minute))
+    graph = Graph(adapter, ResourceBudget(ru_per_minute, window_seconds=window_seconds))
     summary = await Loader(graph, ledger, extract_dir, transform_dir, mappings).load(replica_ids)
     return summary, graph.stats, graph.budget.used
 

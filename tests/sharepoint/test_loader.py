@@ -196,7 +196,7 @@ def test_killed_at_any_point_then_resumed(sample_corpus: list[SampleFile], tmp_p
                       "--seed", "5") as emulator:  # fmt: skip
         command = [str(Path(sys.executable).with_name("notesmig")), "migrate", str(sample_corpus[0].path.parent),
                    "--mapping", str(mappings), "--graph-url", emulator.graph_url, "--db-url", ledger_url,
-                   "--work", str(tmp_path / "work"), "--ru-per-minute", "300"]  # fmt: skip
+                   "--work", str(tmp_path / "work"), "--ru-per-minute", "3000"]  # fmt: skip
         for delay in (1.0, 2.0, 3.5):
             process = subprocess.Popen(
                 command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

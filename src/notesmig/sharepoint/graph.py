@@ -53,7 +53,8 @@ class ResourceBudget:
 
     Every request takes its units before it is sent, so a run goes as fast as the budget
     allows and rarely meets a 429; a ``Retry-After`` pauses everyone for exactly that long.
-    One budget is shared by every task of a process (one tenant).
+    One budget is shared by every task of a process (one tenant). It starts empty, paced at the
+    sustained rate: several tasks starting together must not each spend a full window at once.
     """
 
     def __init__(
@@ -61,7 +62,7 @@ class ResourceBudget:
     ) -> None:
         self.capacity = max(1.0, per_minute * headroom) if per_minute else 0.0
         self.rate = self.capacity / window_seconds if per_minute else 0.0
-        self._tokens = self.capacity
+        self._tokens = 0.0
         self._last = time.monotonic()
         self._paused_until = 0.0
         self._lock = asyncio.Lock()

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from notesmig.errors import TerminalError
 from notesmig.mapping.model import SYSTEM_COLUMNS, ColumnType, Mapping
-from notesmig.sharepoint.graph import COST_LIST, Graph
+from notesmig.sharepoint.graph import COST_LIST, Graph, GraphRequestError
 from notesmig.sharepoint.names import encode_internal_name
 
 USER_LIST = "User Information List"
@@ -146,25 +146,30 @@ class Provisioner:
             path = next_link.removeprefix(self.graph.base) if next_link else ""
         return users
 
+    async def _find(self, site_id: str, title: str) -> dict[str, Any] | None:
+        existing = await self.graph.get_json(f"/sites/{site_id}/lists", COST_LIST)
+        for entry in existing.get("value", []):
+            if entry["displayName"].casefold() == title.casefold():
+                return dict(entry)
+        return None
+
     async def ensure(
         self, site_id: str, title: str, template: str, columns: list[ColumnSpec]
     ) -> Target:
-        existing = await self.graph.get_json(f"/sites/{site_id}/lists", COST_LIST)
-        found = next(
-            (
-                entry
-                for entry in existing.get("value", [])
-                if entry["displayName"].casefold() == title.casefold()
-            ),
-            None,
-        )
+        found = await self._find(site_id, title)
         if found is None:
             body = {
                 "displayName": title,
                 "list": {"template": template},
                 "columns": [{"name": c.name, **c.body} for c in columns],
             }
-            found = await self.graph.write_json("POST", f"/sites/{site_id}/lists", body)
+            try:
+                found = await self.graph.write_json("POST", f"/sites/{site_id}/lists", body)
+            except GraphRequestError as exc:
+                # Created by an attempt whose answer was lost: it is there, read it back.
+                found = await self._find(site_id, title) if exc.status == 409 else None
+                if found is None:
+                    raise
         elif found.get("list", {}).get("template") != template:
             raise ProvisioningError(
                 f"{title!r} exists as a {found.get('list', {}).get('template')}, not a {template}"
@@ -178,11 +183,19 @@ class Provisioner:
             internal = encode_internal_name(column.name)
             current = by_name.get(internal)
             if current is None:
-                current = await self.graph.write_json(
-                    "POST",
-                    f"/sites/{site_id}/lists/{target.id}/columns",
-                    {"name": column.name, **column.body},
-                )
+                try:
+                    current = await self.graph.write_json(
+                        "POST",
+                        f"/sites/{site_id}/lists/{target.id}/columns",
+                        {"name": column.name, **column.body},
+                    )
+                except GraphRequestError as exc:
+                    if exc.status != 409:
+                        raise
+                    again = await self.graph.get_json(
+                        f"/sites/{site_id}/lists/{target.id}/columns", COST_LIST
+                    )
+                    current = next(c for c in again.get("value", []) if c["name"] == internal)
             elif column.facet not in current:
                 actual = next((k for k in current if k in _FACETS), "unknown")
                 raise ProvisioningError(
