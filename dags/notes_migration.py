@@ -20,6 +20,10 @@ DEFAULTS = {
     "db_url": os.environ.get("NOTESMIG_DB_URL", "sqlite:///build/demo/ledger.sqlite3"),
     "graph_url": os.environ.get("NOTESMIG_GRAPH_URL", "http://127.0.0.1:8765/v1.0"),
     "ru_per_minute": int(os.environ.get("NOTESMIG_RU_PER_MINUTE", "2400")),
+    # Slots of the sharepoint_graph pool: load tasks at once, each with its share of the budget.
+    "concurrent_loads": int(os.environ.get("NOTESMIG_CONCURRENT_LOADS", "4")),
+    # An Airflow connection of type msgraph for a real tenant; empty: the emulator.
+    "graph_conn_id": os.environ.get("NOTESMIG_GRAPH_CONN_ID", ""),
 }
 
 
@@ -27,6 +31,16 @@ def _settings(params: dict[str, Any]) -> Any:
     from pathlib import Path
 
     from notesmig.pipeline import StageSettings
+    from notesmig.sharepoint.credentials import GraphCredentials
+
+    credentials = None
+    if params.get("graph_conn_id"):
+        from airflow.sdk import BaseHook
+
+        connection = BaseHook.get_connection(params["graph_conn_id"])
+        credentials = GraphCredentials.from_connection(
+            connection.login, connection.password, connection.extra_dejson
+        )
 
     return StageSettings(
         work=Path(params["work_folder"]),
@@ -35,6 +49,8 @@ def _settings(params: dict[str, Any]) -> Any:
         graph_url=params["graph_url"],
         ru_per_minute=int(params["ru_per_minute"]),
         token=os.environ.get("NOTESMIG_GRAPH_TOKEN", "emulator"),
+        concurrent_loads=int(params.get("concurrent_loads", 1)),
+        credentials=credentials,
     )
 
 

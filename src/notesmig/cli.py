@@ -42,6 +42,7 @@ from notesmig.mapping.users import UserMappingError
 from notesmig.pipeline import DEFAULT_GRAPH_URL
 from notesmig.pipeline import migrate as run_migration
 from notesmig.sample.corpus import generate
+from notesmig.sharepoint.credentials import GRAPH_URL, CredentialsError, GraphCredentials
 from notesmig.transform.stage import run_transform
 
 app = typer.Typer(
@@ -411,19 +412,36 @@ def migrate(
     """The whole pipeline outside Airflow: extract, transform and load into SharePoint."""
     token = os.environ.get("NOTESMIG_GRAPH_TOKEN", "emulator")
     try:
-        result = run_migration(
-            paths,
-            mapping,
-            work,
-            graph_url=graph_url,
-            site=site,
-            db_url=db_url,
-            token=token,
-            ru_per_minute=ru_per_minute,
-        )
-    except (MappingError, UserMappingError) as exc:
-        errors.print(f"[red]error[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from exc
+        credentials = GraphCredentials.from_env()
+    except CredentialsError as exc:
+        raise typer.BadParameter(str(exc), param_hint="NOTESMIG_* environment") from exc
+    if credentials is not None and graph_url == DEFAULT_GRAPH_URL:
+        graph_url = GRAPH_URL  # real credentials go to the real service, never to a local port
+    with Progress(
+        TextColumn("[bold]loading into SharePoint"),
+        BarColumn(),
+        TextColumn("{task.completed} done"),
+        console=errors,
+        transient=True,
+        disable=not errors.is_terminal,
+    ) as bar:
+        task = bar.add_task("load", total=None)
+        try:
+            result = run_migration(
+                paths,
+                mapping,
+                work,
+                graph_url=graph_url,
+                site=site,
+                db_url=db_url,
+                token=token,
+                ru_per_minute=ru_per_minute,
+                credentials=credentials,
+                progress=lambda done: bar.advance(task, done),
+            )
+        except (MappingError, UserMappingError) as exc:
+            errors.print(f"[red]error[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from exc
     totals = result.extracted.totals()
     moved = result.transformed
     loaded = result.loaded

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from notesmig.ledger import Ledger
 from notesmig.mapping.loader import MappingError, load_mappings
 from notesmig.mapping.model import Mapping
 from notesmig.sharepoint.client import graph_client
+from notesmig.sharepoint.credentials import GraphCredentials, tenant_client
 from notesmig.sharepoint.graph import Graph, GraphStats, ResourceBudget
 from notesmig.sharepoint.loader import Loader, LoadSummary
 from notesmig.transform.documents import TransformResult
@@ -52,10 +54,16 @@ async def load(
     ru_per_minute: int,
     replica_ids: list[str] | None = None,
     window_seconds: float = 60.0,
+    credentials: GraphCredentials | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[LoadSummary, GraphStats, int]:
-    _client, adapter = graph_client(graph_url, token)
+    if credentials is not None:
+        _client, adapter = tenant_client(credentials, graph_url)
+    else:
+        _client, adapter = graph_client(graph_url, token)
     graph = Graph(adapter, ResourceBudget(ru_per_minute, window_seconds=window_seconds))
-    summary = await Loader(graph, ledger, extract_dir, transform_dir, mappings).load(replica_ids)
+    loader = Loader(graph, ledger, extract_dir, transform_dir, mappings, progress=progress)
+    summary = await loader.load(replica_ids)
     return summary, graph.stats, graph.budget.used
 
 
@@ -69,6 +77,8 @@ def migrate(
     db_url: str,
     token: str = "emulator",  # noqa: S107 (the emulator accepts any token)
     ru_per_minute: int = 2_400,
+    credentials: GraphCredentials | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> MigrationSummary:
     started = time.perf_counter()
     mappings = with_site(load_mappings(mapping), site)
@@ -86,6 +96,8 @@ def migrate(
                 graph_url,
                 token,
                 ru_per_minute,
+                credentials=credentials,
+                progress=progress,
             )
         )
     finally:
@@ -109,6 +121,10 @@ class StageSettings:
     site: str | None = None
     ru_per_minute: int = 2_400
     token: str = "emulator"  # noqa: S105 (the emulator accepts any token)
+    #: Load tasks that may run at once (the sharepoint_graph pool's slots): each takes an
+    #: equal share of the tenant's budget, so together they stay under it.
+    concurrent_loads: int = 1
+    credentials: GraphCredentials | None = None
 
     def mapping_for(self, replica_id: str) -> Mapping:
         mappings = with_site(load_mappings(self.mapping), self.site)
@@ -176,8 +192,9 @@ def load_one(transformed: dict[str, object], settings: StageSettings) -> dict[st
                 ledger,
                 settings.graph_url,
                 settings.token,
-                settings.ru_per_minute,
+                settings.ru_per_minute // max(1, settings.concurrent_loads),
                 [replica],
+                credentials=settings.credentials,
             )
         )
     finally:

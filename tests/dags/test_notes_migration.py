@@ -53,8 +53,7 @@ def test_the_dag_imports_without_errors_and_parses_fast(tmp_path: Path) -> None:
     assert report["tasks"] == ["discover", "migrate_database.extract", "migrate_database.load",
                                "migrate_database.transform"]  # fmt: skip
     assert report["pool"] == "sharepoint_graph"
-    assert report["params"] == ["db_url", "drop_folder", "graph_url", "mapping_folder", "ru_per_minute",
-                                "work_folder"]  # fmt: skip
+    assert report["params"] == ["concurrent_loads", "db_url", "drop_folder", "graph_conn_id", "graph_url", "mapping_folder", "ru_per_minute", "work_folder"]  # fmt: skip
 
 
 @pytest.mark.slow

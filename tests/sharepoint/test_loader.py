@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 from notesmig.emulator.quickxor import quickxorhash
 from notesmig.emulator.server import EmulatorProcess
@@ -239,3 +240,30 @@ def test_real_exports_migrate_as_drafted(
             "Sample Pictures.lnk",
             "STG47734",
         } <= names_loaded
+
+
+def test_upload_sessions_with_lost_answers_and_notes_dates(
+    sample_corpus: list[SampleFile], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import notesmig.sharepoint.loader
+
+    monkeypatch.setattr(
+        notesmig.sharepoint.loader, "SIMPLE_UPLOAD_LIMIT", 0
+    )  # every file by session
+    monkeypatch.setattr(notesmig.sharepoint.loader, "FRAGMENT", 327_680)
+    mappings = mappings_for(sample_corpus, tmp_path / "mappings")
+    with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0", "--lost-response-rate", "0.1",
+                      "--seed", "8") as emulator:  # fmt: skip
+        result = migrate([sample_corpus[0].path.parent], mappings, tmp_path / "work", graph_url=emulator.graph_url,
+                         db_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}", ru_per_minute=0)  # fmt: skip
+        assert result.loaded.files_uploaded == 16
+        assert_exactly_once(emulator.graph_url, tmp_path / "work")
+        _, files = read_back(emulator.graph_url)
+    _, wanted, _ = expected(tmp_path / "work")
+    created = {(f["unid"], f["name"]): f["created"] for f in wanted}
+    for entries in files.values():
+        for remote in entries:
+            key = (remote["listItem"]["fields"]["NotesUNID"], remote["name"])
+            assert (
+                remote["fileSystemInfo"]["createdDateTime"] == created[key]
+            )  # the Notes date, kept

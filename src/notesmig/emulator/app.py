@@ -232,7 +232,10 @@ class EmulatorApp:
             return None
         if fault == "reset":
             return Response(-1)
-        if fault == "503":
+        if fault == "429":
+            error = GraphError(429, "activityLimitReached", "The request has been throttled.",
+                               {"Retry-After": str(self.faults.retry_after())})  # fmt: skip
+        elif fault == "503":
             error = GraphError(
                 503,
                 "serviceNotAvailable",
@@ -468,6 +471,9 @@ class EmulatorApp:
                     raise GraphError(403, "accessDenied", "The root of a drive cannot be deleted.")
                 tenant.delete_item(library, str(item["list_item"]))
                 return Response(204)
+            if method == "PATCH":
+                updated = tenant.drives.update_item(drive_id, item["id"], request.json())
+                return Response.of(200, tenant.drives.drive_item_json(updated))
             _only(method, "GET")
             expand = "listItem" in request.query.get("$expand", "")
             return Response.of(200, tenant.drives.drive_item_json(item, expand_list_item=expand))
@@ -758,6 +764,13 @@ class EmulatorApp:
         if fault is not None:
             error = (
                 GraphError(
+                    429,
+                    "activityLimitReached",
+                    "The request has been throttled.",
+                    {"Retry-After": str(self.faults.retry_after())},
+                )
+                if fault == "429"
+                else GraphError(
                     503,
                     "serviceNotAvailable",
                     "The service is temporarily unavailable.",

@@ -10,6 +10,7 @@ import json
 import sqlite3
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -273,6 +274,39 @@ class Drives:
         self.db.execute("UPDATE drive_items SET list_item = ? WHERE id = ?", (list_item, item_id))
         return self.drive_item_row(drive_id, item_id)
 
+    def update_item(self, drive_id: str, item_id: str, body: Any) -> sqlite3.Row:
+        """PATCH a driveItem: its fileSystemInfo dates (what a migration sets) or description."""
+        item = self.drive_item_row(drive_id, item_id)
+        if not isinstance(body, dict):
+            raise bad_request("The request body must be a JSON object.")
+        unknown = set(body) - {"fileSystemInfo", "description", "@odata.type"}
+        if unknown:
+            raise bad_request(
+                f"The property '{sorted(unknown)[0]}' cannot be changed here (only fileSystemInfo)."
+            )
+        info = body.get("fileSystemInfo", {})
+        if not isinstance(info, dict) or set(info) - {
+            "createdDateTime",
+            "lastModifiedDateTime",
+            "@odata.type",
+        }:
+            raise bad_request("'fileSystemInfo' takes createdDateTime and lastModifiedDateTime.")
+        stamps = {}
+        for key, column in (
+            ("createdDateTime", "fs_created"),
+            ("lastModifiedDateTime", "fs_modified"),
+        ):
+            if key in info:
+                value = info[key]
+                if not isinstance(value, str) or not _is_timestamp(value):
+                    raise bad_request(f"'{key}' must be an ISO 8601 date-time.")
+                stamps[column] = value
+        # The column names come from the fixed table above, never from the request.
+        for column, value in stamps.items():
+            statement = f"UPDATE drive_items SET {column} = ? WHERE id = ?"  # noqa: S608
+            self.db.execute(statement, (value, item["id"]))
+        return self.drive_item_row(drive_id, item["id"])
+
     def store_file(
         self,
         drive_id: str,
@@ -395,3 +429,11 @@ class Drives:
     def drop_upload(self, session: str) -> None:
         self.db.execute("DELETE FROM uploads WHERE id = ?", (session,))
         self.upload_file(session).unlink(missing_ok=True)
+
+
+def _is_timestamp(value: str) -> bool:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

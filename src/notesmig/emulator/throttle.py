@@ -85,7 +85,7 @@ class ResourceBudget:
         }
 
 
-FAULTS = ("503", "500", "504", "reset", "slow")
+FAULTS = ("429", "503", "500", "504", "reset", "slow")
 
 
 class FaultInjector:
@@ -100,7 +100,7 @@ class FaultInjector:
     def before(self, *, allow_connection_faults: bool = True) -> str | None:
         if not self.rate or self._random.random() >= self.rate:
             return None
-        kinds = FAULTS if allow_connection_faults else FAULTS[:3]
+        kinds = FAULTS if allow_connection_faults else FAULTS[:4]
         fault = self._random.choice(kinds)
         self.injected[fault] += 1
         return fault

@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,10 @@ class Loader:
         extract_dir: Path,
         transform_dir: Path,
         mappings: dict[str, Mapping],
+        *,
+        progress: Callable[[int], None] | None = None,
     ) -> None:
+        self.progress = progress or (lambda _done: None)
         self.graph = graph
         self.ledger = ledger
         self.extract_dir = extract_dir
@@ -213,6 +217,7 @@ class Loader:
                         SubRequest(str(number), "PATCH", f"{base}/{item_id}/fields", fields)
                     )
             answers = await self.graph.batch(requests)
+            self.progress(len(chunk))
             duplicates = []
             for number, (row, item_id) in enumerate(chunk):
                 answer = answers[str(number)]
@@ -347,10 +352,22 @@ class Loader:
                 continue
             data = self._content(file)
             path = f"{drive}/root:/{quote(file['folder'])}/{quote(file['name'])}:"
+            dates = {
+                k: v
+                for k, v in (
+                    ("createdDateTime", file.get("created")),
+                    ("lastModifiedDateTime", file.get("modified")),
+                )
+                if v
+            }
             if len(data) <= SIMPLE_UPLOAD_LIMIT:
                 item = await self.graph.upload(f"{path}/content", data)
+                if dates:  # a simple upload cannot carry them: the Notes dates are set after
+                    item = await self.graph.write_json(
+                        "PATCH", f"{drive}/items/{item['id']}", {"fileSystemInfo": dates}
+                    )
             else:
-                item = await self._session_upload(path, data, record)
+                item = await self._session_upload(path, data, record, dates)
             local = QuickXorHash()
             local.update(data)
             remote = item.get("file", {}).get("hashes", {}).get("quickXorHash")
@@ -380,13 +397,16 @@ class Loader:
             )
             summary.files_uploaded += 1
             summary.bytes_uploaded += len(data)
+            self.progress(1)
 
     def _content(self, file: dict[str, Any]) -> bytes:
         if file.get("content") is not None:
             return str(file["content"]).encode("utf-8")
         return (self.extract_dir / "blobs" / str(file["blob"])).read_bytes()
 
-    async def _session_upload(self, path: str, data: bytes, record: Any) -> Any:
+    async def _session_upload(
+        self, path: str, data: bytes, record: Any, dates: dict[str, str]
+    ) -> Any:
         """Upload in 320 KiB-multiple fragments, resuming a session the ledger kept."""
         url = record.upload_url
         start = 0
@@ -404,7 +424,12 @@ class Loader:
                 session = await self.graph.write_json(
                     "POST",
                     f"{path}/createUploadSession",
-                    {"item": {"@microsoft.graph.conflictBehavior": "replace"}},
+                    {
+                        "item": {
+                            "@microsoft.graph.conflictBehavior": "replace",
+                            **({"fileSystemInfo": dates} if dates else {}),
+                        }
+                    },
                 )
                 url = session["uploadUrl"]
                 self.ledger.update_attachment(record.id, upload_url=url)
