@@ -29,7 +29,7 @@ DEMO := $(abspath $(BUILD)/demo)
 DEMO_PORT ?= 8765
 DEMO_ENV := AIRFLOW_HOME=$(DEMO)/airflow AIRFLOW__CORE__LOAD_EXAMPLES=False \
 	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags AIRFLOW__LOGGING__BASE_LOG_FOLDER=$(DEMO)/airflow/logs \
-	NOTESMIG_DROP_FOLDER=$(DEMO)/sample NOTESMIG_MAPPINGS=$(DEMO)/mappings NOTESMIG_WORK=$(DEMO)/work \
+	NOTESMIG_DROP_FOLDER=$(DEMO)/sample NOTESMIG_MAPPINGS=$(DEMO)/mappings NOTESMIG_WORK=$(DEMO)/stages \
 	NOTESMIG_DB_URL=sqlite:///$(DEMO)/ledger.sqlite3 NOTESMIG_GRAPH_URL=http://127.0.0.1:$(DEMO_PORT)/v1.0
 
 # The whole migration on the bundled sample: Notes DXL -> SharePoint (the local emulator),
@@ -55,7 +55,7 @@ demo: env
 	@echo "Where to look:"
 	@echo "  ledger (every document's state):   $(DEMO)/ledger.sqlite3  (notesmig status --db-url sqlite:///$(DEMO)/ledger.sqlite3)"
 	@echo "  SharePoint emulator data:          $(DEMO)/emulator  (notesmig emulator serve --data $(DEMO)/emulator)"
-	@echo "  held back and why:                 $(DEMO)/work/*/transformed/quarantine.jsonl"
+	@echo "  held back and why:                 $(DEMO)/stages/*/transformed/quarantine.jsonl"
 	@echo "  mappings (drafts to review):       $(DEMO)/mappings"
 	@echo "  Airflow run log and task logs:     $(DEMO)/dag-run.log, $(DEMO)/airflow/logs"
 

@@ -16,7 +16,7 @@ from airflow.sdk import Param, dag, task, task_group
 DEFAULTS = {
     "drop_folder": os.environ.get("NOTESMIG_DROP_FOLDER", "build/demo/sample"),
     "mapping_folder": os.environ.get("NOTESMIG_MAPPINGS", "build/demo/mappings"),
-    "work_folder": os.environ.get("NOTESMIG_WORK", "build/demo/work"),
+    "work_folder": os.environ.get("NOTESMIG_WORK", "build/demo/stages"),
     "db_url": os.environ.get("NOTESMIG_DB_URL", "sqlite:///build/demo/ledger.sqlite3"),
     "graph_url": os.environ.get("NOTESMIG_GRAPH_URL", "http://127.0.0.1:8765/v1.0"),
     "ru_per_minute": int(os.environ.get("NOTESMIG_RU_PER_MINUTE", "2400")),

@@ -13,17 +13,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from notesmig.emulator.graph_errors import GraphError, bad_request, unknown_property
+from notesmig.sharepoint.names import COLUMN_FACETS
 
-FACETS = (
-    "text",
-    "number",
-    "dateTime",
-    "boolean",
-    "choice",
-    "personOrGroup",
-    "lookup",
-    "hyperlinkOrPicture",
-)
 _COMMON = {
     "name",
     "displayName",
@@ -117,11 +108,11 @@ def parse_column(body: Any) -> tuple[Column, str]:
     """A new column from a create-column request body; returns it and its requested name."""
     if not isinstance(body, dict):
         raise bad_request("A column definition must be a JSON object.")
-    unknown = set(body) - _COMMON - set(FACETS)
+    unknown = set(body) - _COMMON - set(COLUMN_FACETS)
     if unknown:
         name = sorted(unknown)[0]
         raise unknown_property(name, "columnDefinition")
-    facets = [f for f in FACETS if f in body]
+    facets = [f for f in COLUMN_FACETS if f in body]
     if len(facets) != 1:
         raise bad_request("A column definition needs exactly one type facet (text, number, ...).")
     facet = facets[0]

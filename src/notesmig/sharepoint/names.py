@@ -1,4 +1,5 @@
-"""SharePoint Online's rules for names: column internal names, file and folder names, paths.
+"""SharePoint Online's rules for names and columns: internal names, file and folder names,
+paths, and the column types (facets) Graph knows.
 
 One definition serves both sides: the emulator refuses what SharePoint refuses, and the
 transform produces names that SharePoint accepts.
@@ -9,6 +10,17 @@ from __future__ import annotations
 import re
 import unicodedata
 
+#: Graph's columnDefinition type facets: exactly one of them says what a column holds.
+COLUMN_FACETS = (
+    "text",
+    "number",
+    "dateTime",
+    "boolean",
+    "choice",
+    "personOrGroup",
+    "lookup",
+    "hyperlinkOrPicture",
+)
 MAX_INTERNAL_NAME = 32
 MAX_DECODED_PATH = 400
 INVALID_CHARACTERS = frozenset('"*:<>?/\\|')

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from notesmig.errors import TerminalError
 from notesmig.mapping.model import SYSTEM_COLUMNS, ColumnType, Mapping
 from notesmig.sharepoint.graph import COST_LIST, Graph, GraphRequestError
-from notesmig.sharepoint.names import encode_internal_name
+from notesmig.sharepoint.names import COLUMN_FACETS, encode_internal_name
 
 USER_LIST = "User Information List"
 
@@ -30,7 +30,7 @@ class ColumnSpec:
 
     @property
     def facet(self) -> str:
-        return next(k for k in self.body if k in _FACETS)
+        return next(k for k in self.body if k in COLUMN_FACETS)
 
 
 @dataclass
@@ -43,18 +43,6 @@ class Target:
     columns: dict[str, str] = field(default_factory=dict)  # API name -> facet
     multi: set[str] = field(default_factory=set)
     drive_id: str | None = None
-
-
-_FACETS = (
-    "text",
-    "number",
-    "dateTime",
-    "boolean",
-    "choice",
-    "personOrGroup",
-    "lookup",
-    "hyperlinkOrPicture",
-)
 
 
 def column_body(kind: ColumnType, choices: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -197,7 +185,7 @@ class Provisioner:
                     )
                     current = next(c for c in again.get("value", []) if c["name"] == internal)
             elif column.facet not in current:
-                actual = next((k for k in current if k in _FACETS), "unknown")
+                actual = next((k for k in current if k in COLUMN_FACETS), "unknown")
                 raise ProvisioningError(
                     f"column {internal!r} of {title!r} is {actual} in SharePoint; the mapping "
                     f"needs {column.facet}. Change the mapping or the column; notesmig will not "
