@@ -267,3 +267,32 @@ def test_upload_sessions_with_lost_answers_and_notes_dates(
             assert (
                 remote["fileSystemInfo"]["createdDateTime"] == created[key]
             )  # the Notes date, kept
+
+
+def test_an_existing_column_of_another_type_is_a_clear_error(
+    sample_corpus: list[SampleFile], tmp_path: Path
+) -> None:
+    from notesmig.errors import TerminalError
+    from notesmig.sharepoint.provision import ProvisioningError
+
+    mappings = mappings_for(sample_corpus, tmp_path / "mappings")
+    with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0") as emulator:
+        client = httpx.Client(base_url=emulator.graph_url, headers={"Authorization": "Bearer t"})
+        site = client.get(SITE).json()["id"]
+        # The customer already has a 出張申請 list whose Amount column holds text.
+        made = client.post(f"/sites/{site}/lists", json={
+            "displayName": "出張申請", "list": {"template": "genericList"},
+            "columns": [{"name": "Amount", "text": {}}]})  # fmt: skip
+        assert made.status_code == 201
+        with pytest.raises(ProvisioningError) as caught:
+            migrate([sample_corpus[0].path.parent], mappings, tmp_path / "work", graph_url=emulator.graph_url,
+                    db_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}", ru_per_minute=0)  # fmt: skip
+        assert isinstance(caught.value, TerminalError)
+        assert (
+            "column 'Amount' of '出張申請' is text in SharePoint; the mapping needs number"
+            in str(caught.value)
+        )
+        columns = client.get(f"/sites/{site}/lists/{made.json()['id']}/columns").json()["value"]
+        assert (
+            next(c for c in columns if c["name"] == "Amount")["text"] is not None
+        )  # left as it was
