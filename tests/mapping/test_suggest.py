@@ -24,6 +24,7 @@ def test_trip_request_draft(sample_corpus: list[SampleFile], tmp_path: Path) -> 
     assert types["ApprovedAt"] is ColumnType.DATETIME and types["Remarks"] is ColumnType.RICHTEXT
     assert types["Transport"] is ColumnType.MULTICHOICE and types["Status"] is ColumnType.CHOICE
     assert set(form.items["status"].choices) <= {"申請中", "承認済", "差戻し", "却下"}
+    assert form.items["status"].allow_other  # a value first seen later is kept, not held back
     assert form.excludes("DocReaders") and form.excludes("DocAuthors")
     assert '- "DocReaders"  # Readers/Authors: drives permissions' in text
     assert mapping.readers == "hold" and mapping.users.unknown == "text"
@@ -38,6 +39,14 @@ def test_library_subject_becomes_title_and_board_is_one_list(
     board, _ = draft(next(s.path for s in sample_corpus if s.path.stem == "keijiban"), tmp_path)
     assert {f.list for f in board.forms.values()} == {"掲示板"}
     assert board.forms["maintopic"].items["categories"].type is ColumnType.MULTICHOICE
+    # Topics and responses share one list, so the same item is one column in all of them;
+    # subjects are free text (10 distinct in 12 topics is no choice list).
+    for form in board.forms.values():
+        assert (form.items["subject"].column, form.items["subject"].type) == (
+            "Title",
+            ColumnType.TEXT,
+        )
+        assert form.items["body"].column == "Body"
 
 
 def test_japanese_and_reserved_item_names_get_safe_columns(dxl_real: Path, tmp_path: Path) -> None:

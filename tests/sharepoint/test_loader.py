@@ -296,3 +296,37 @@ def test_an_existing_column_of_another_type_is_a_clear_error(
         assert (
             next(c for c in columns if c["name"] == "Amount")["text"] is not None
         )  # left as it was
+
+
+def test_a_changed_notes_document_is_patched_not_duplicated(
+    sample_corpus: list[SampleFile], tmp_path: Path
+) -> None:
+    import shutil
+
+    drop = tmp_path / "drop"
+    shutil.copytree(sample_corpus[0].path.parent, drop)
+    mappings = mappings_for(sample_corpus, tmp_path / "mappings")
+    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0") as emulator:
+        first = migrate([drop], mappings, tmp_path / "work", graph_url=emulator.graph_url, db_url=ledger_url,
+                        ru_per_minute=0)  # fmt: skip
+        board = drop / "keijiban.dxl"
+        old, new = (
+            "庁内ネットワーク計画停止のお知らせ",
+            "庁内ネットワーク計画停止のお知らせ（日程変更）",
+        )
+        text = board.read_text(encoding="utf-8")
+        assert text.count(f"<text>{old}</text>") == 1  # the main topic's Subject item
+        board.write_text(
+            text.replace(f"<text>{old}</text>", f"<text>{new}</text>"), encoding="utf-8"
+        )
+        second = migrate([drop], mappings, tmp_path / "work", graph_url=emulator.graph_url, db_url=ledger_url,
+                         ru_per_minute=0)  # fmt: skip
+        assert (second.loaded.items_updated, second.loaded.items_created) == (1, 0)
+        assert second.loaded.items_unchanged == first.loaded.items_created - 1
+        items, _ = read_back(emulator.graph_url)
+        titles = [f.get("Subject") or f.get("Title") for f in items["掲示板"]]
+        assert new in titles and old not in titles
+        assert len(items["掲示板"]) == 40
+    [board_status] = [s for s in Ledger(ledger_url).status() if s.title == "掲示板"]
+    assert board_status.states == {"loaded": 40} and board_status.update_pending == 0

@@ -152,6 +152,7 @@ def _build(path: Path, data: dict[str, Any]) -> Mapping:
                 display_name=item.get("display_name", item_name),
                 join=item.get("join"),
                 choices=tuple(item.get("choices", ())),
+                allow_other=item.get("allow_other", False),
                 keep_offset=item.get("keep_offset", False),
                 true_values=tuple(item.get("true_values", ())),
                 lookup_list=item.get("lookup_list"),

@@ -68,6 +68,7 @@ class ItemMapping:
     display_name: str
     join: str | None = None
     choices: tuple[str, ...] = ()
+    allow_other: bool = False
     keep_offset: bool = False
     true_values: tuple[str, ...] = ()
     lookup_list: str | None = None

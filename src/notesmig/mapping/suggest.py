@@ -161,14 +161,17 @@ def _column_type(
             return _text_type(stats, join="\n")
         return (ColumnType.DATETIME if stats.has_time else ColumnType.DATEONLY), {}
     distinct = len(stats.values)
-    repeated = stats.documents >= 3 and distinct <= _MAX_CHOICES and distinct < stats.documents
+    # A choice only where values really repeat: at most a third as many values as documents.
+    repeated = stats.documents >= 3 and distinct <= _MAX_CHOICES and distinct * 3 <= stats.documents
     if (
         (design_type == "keyword" or repeated)
         and 0 < distinct <= _MAX_CHOICES
         and stats.max_length <= TEXT_LIMIT
     ):
         choices = sorted(stats.values)
-        return (ColumnType.MULTICHOICE if stats.multi else ColumnType.CHOICE), {"choices": choices}
+        # Values seen later (changes synced until the cutoff) are accepted, not held back.
+        options: dict[str, object] = {"choices": choices, "allow_other": True}
+        return (ColumnType.MULTICHOICE if stats.multi else ColumnType.CHOICE), options
     return _text_type(stats, join="; " if stats.max_length <= TEXT_LIMIT else "\n")
 
 
@@ -244,7 +247,10 @@ def _render(
         "forms:",
     ]
     columns_per_list: dict[str, set[str]] = defaultdict(set)
-    titles_per_list: dict[str, bool] = defaultdict(bool)
+    titles_per_list: dict[str, str] = {}
+    # Forms sharing a list (topics and responses) share a column for the same item when they
+    # define it the same way: one field stays one column.
+    shared: dict[tuple[str, str], tuple[str, ColumnType, dict[str, object]]] = {}
     for form in forms.values():
         target = _list_of(form, forms, title)
         taken = columns_per_list[target]
@@ -274,16 +280,20 @@ def _render(
                 excluded.append((stats.name, f"{'/'.join(sorted(stats.types))}: no column type"))
                 continue
             kind, options = decided
-            if (
+            earlier = shared.get((target, key))
+            if earlier is not None and earlier[1:] == (kind, options):
+                column = earlier[0]
+            elif (
                 kind is ColumnType.TEXT
                 and key in _TITLE_ITEMS
-                and not titles_per_list[target]
+                and titles_per_list.get(target, key) == key
                 and not stats.multi
             ):
                 column = "Title"
-                titles_per_list[target] = True
+                titles_per_list[target] = key
             else:
                 column = _column_name(stats.name, taken)
+            shared.setdefault((target, key), (column, kind, options))
             seen = (
                 f"in {stats.documents}/{form.documents} documents; "
                 f"{'/'.join(sorted(stats.types))}; longest {stats.max_length}; "

@@ -45,7 +45,9 @@ class Target:
     drive_id: str | None = None
 
 
-def column_body(kind: ColumnType, choices: tuple[str, ...] = ()) -> dict[str, Any]:
+def column_body(
+    kind: ColumnType, choices: tuple[str, ...] = (), allow_other: bool = False
+) -> dict[str, Any]:
     if kind is ColumnType.TEXT:
         return {"text": {"maxLength": 255}}
     if kind is ColumnType.MULTILINE:
@@ -61,9 +63,15 @@ def column_body(kind: ColumnType, choices: tuple[str, ...] = ()) -> dict[str, An
     if kind is ColumnType.BOOLEAN:
         return {"boolean": {}}
     if kind is ColumnType.CHOICE:
-        return {"choice": {"choices": list(choices)}}
+        return {"choice": {"choices": list(choices), "allowTextEntry": allow_other}}
     if kind is ColumnType.MULTICHOICE:
-        return {"choice": {"choices": list(choices), "displayAs": "checkBoxes"}}
+        return {
+            "choice": {
+                "choices": list(choices),
+                "displayAs": "checkBoxes",
+                "allowTextEntry": allow_other,
+            }
+        }
     if kind is ColumnType.PERSON:
         return {"personOrGroup": {}}
     if kind is ColumnType.MULTIPERSON:
@@ -93,7 +101,7 @@ def list_columns(mapping: Mapping, title: str) -> list[ColumnSpec]:
                 raise ProvisioningError(
                     f"{mapping.path}: lookup columns are not loaded yet ({spec.item})"
                 )
-            body = column_body(spec.type, spec.choices)
+            body = column_body(spec.type, spec.choices, spec.allow_other)
             body["displayName"] = spec.display_name
             specs.setdefault(spec.column, ColumnSpec(spec.column, body))
             for companion in spec.companion_columns:

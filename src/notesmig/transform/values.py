@@ -124,7 +124,7 @@ def convert(
     if kind in (ColumnType.CHOICE, ColumnType.MULTICHOICE):
         chosen = _texts(spec, values)
         outside = [c for c in chosen if c not in spec.choices]
-        if outside:
+        if outside and not spec.allow_other:
             raise ConversionError(spec.item, f"{outside[0]!r} is not one of the mapped choices")
         if kind is ColumnType.CHOICE:
             if len(chosen) > 1:
