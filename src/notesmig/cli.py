@@ -54,7 +54,7 @@ app = typer.Typer(
 
 def _width(stream: TextIO) -> int | None:
     """Room for tables in logs and files (make demo, Airflow), unless COLUMNS or a terminal says."""
-    return None if stream.isatty() or "COLUMNS" in os.environ else 120
+    return None if stream.isatty() or "COLUMNS" in os.environ else 200
 
 
 console = Console(width=_width(sys.stdout))
