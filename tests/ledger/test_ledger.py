@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -88,9 +89,10 @@ def test_transform_outcomes_are_idempotent(ledger_url: str) -> None:
     ledger.close()
 
 
-def _claim_all(url: str, worker: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _claim_all(url: str, worker: str, queue: multiprocessing.Queue, ready: Any) -> None:  # type: ignore[type-arg]
     ledger = Ledger(url)
     taken: list[str] = []
+    ready.wait(timeout=120)  # both start claiming together, whatever their start-up took
     while batch := ledger.claim(State.EXTRACTED, 7, worker=worker):
         taken.extend(c.unid for c in batch)
         for claimed in batch:
@@ -109,8 +111,10 @@ def test_two_processes_never_claim_the_same_document(ledger_url: str) -> None:
     ledger.close()
     context = multiprocessing.get_context("spawn")
     queue: multiprocessing.Queue = context.Queue()  # type: ignore[type-arg]
+    ready = context.Barrier(2)
     workers = [
-        context.Process(target=_claim_all, args=(ledger_url, f"w{n}", queue)) for n in range(2)
+        context.Process(target=_claim_all, args=(ledger_url, f"w{n}", queue, ready))
+        for n in range(2)
     ]
     for process in workers:
         process.start()

@@ -305,3 +305,32 @@ def test_the_draft_holds_readers_by_default(prepared_sample: Prepared, policy: s
     loaded = {r.unid for r in result.rows}
     planned = {p.unid for p in result.permissions}
     assert restricted & loaded == (planned if policy == "restrict" else set())
+
+
+@pytest.mark.parametrize("policy", ["hold", "restrict"])
+def test_unreadable_readers_or_authors_hold_the_document(policy: str) -> None:
+    from notesmig.dxl.model import ExtractionIssue, RawValue
+
+    # A Readers item whose value did not decode used to count as "no readers": loaded openly.
+    failed = Item("DocReaders", ItemType.TEXTLIST, [], names=True, readers=True)
+    raw = Item("DocAuthors", ItemType.RAW, [RawValue("1", b"\x00\x01")], authors=True)
+    unflagged = Item("$Readers", ItemType.RAW, [RawValue("1", b"\x02")])
+    docs = [
+        _document("A" * 32, items=[failed],
+                  errors=[ExtractionIssue("bad-textlist", "cannot decode", "DocReaders", 7)]),
+        _document("B" * 32, items=[raw]),
+        _document("C" * 32, items=[unflagged]),
+        _document("D" * 32, items=[Item("Note", ItemType.TEXT, ["open"])]),
+    ]  # fmt: skip
+    mapping = _mapping({}, readers=policy)
+    result = Transformer(
+        {mapping.replica_id: mapping}, {mapping.replica_id: UserDirectory()}
+    ).transform(docs)
+    held = {q.unid[0]: (q.reason, q.detail) for q in result.quarantined}
+    assert set(held) == {"A", "B", "C"} and [r.unid[0] for r in result.rows] == ["D"]
+    assert {reason for reason, _ in held.values()} == {
+        "restricted (Readers/Authors field unreadable): held back"
+    }
+    assert held["A"][1] == "DocReaders: cannot decode"
+    assert held["B"][1] == "DocAuthors: holds rawitemdata values, not names"
+    assert result.permissions == []

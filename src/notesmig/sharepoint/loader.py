@@ -42,6 +42,7 @@ log = logging.getLogger("notesmig.sharepoint")
 
 SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024
 FRAGMENT = 10 * 327_680  # 3.2 MiB: a multiple of 320 KiB, as SharePoint requires
+RESTRICTED_HELD = "restricted (Readers field): held back until permissions can be applied"
 
 
 @dataclass
@@ -126,12 +127,18 @@ class Loader:
         site_id = await self.provisioner.site_id(mapping.site)
         users = await self.provisioner.site_users(site_id)
         view = self.ledger.load_view(mapping.replica_id)
+        restricted = {
+            plan["unid"]
+            for plan in _read_lines(self.transform_dir / "permissions.jsonl")
+            if plan["database"] == mapping.replica_id
+        }
         item_urls: dict[str, str] = {}
         for title in sorted({form.list for form in mapping.forms.values()}):
             target = await self.provisioner.ensure(
                 site_id, title, "genericList", list_columns(mapping, title)
             )
             rows = [r for r in rows_by_list.get(title, []) if r["database"] == mapping.replica_id]
+            rows = self._hold_restricted(database_id, rows, restricted, summary)
             await self._items(site_id, database_id, target, rows, view, users, summary, item_urls)
         libraries = sorted({f.library for f in mapping.forms.values() if f.library})
         attachments = self.ledger.attachment_view(mapping.replica_id)
@@ -146,6 +153,30 @@ class Loader:
         return summary
 
     # -- items ----------------------------------------------------------------------------
+
+    def _hold_restricted(
+        self,
+        database_id: int,
+        rows: list[dict[str, Any]],
+        restricted: set[str],
+        summary: LoadSummary,
+    ) -> list[dict[str, Any]]:
+        """Fail closed: a document with a Readers field is never written where its list's
+        readers could see it, so until its unique permissions are applied it is held back."""
+        kept = []
+        for row in rows:
+            if row["unid"] not in restricted:
+                kept.append(row)
+                continue
+            summary.items_quarantined += 1
+            self.ledger.quarantine(
+                database_id,
+                row["unid"],
+                "load",
+                RESTRICTED_HELD,
+                "readers: restrict is planned, but its permissions are not applied yet",
+            )
+        return kept
 
     def _fields(
         self,

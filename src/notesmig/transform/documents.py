@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from notesmig.dxl.model import NotesDocument
+from notesmig.dxl.model import Item, NotesDocument
 from notesmig.dxl.records import document_sha256
 from notesmig.mapping.model import FormMapping, Mapping
 from notesmig.mapping.users import UserDirectory, abbreviate
@@ -24,6 +24,46 @@ from notesmig.transform.files import FolderNames, folder_name
 from notesmig.transform.values import MULTILINE_LIMIT, ConversionError, convert, utc_text
 
 _ALWAYS_IGNORED = {"form", "$file", "$revisions", "$updatedby", "$ref", "$conflict"}
+#: Items that restrict access by their name alone, whatever their flags say.
+_READERS_ITEMS = frozenset({"$readers"})
+_AUTHORS_ITEMS = frozenset({"$authors"})
+
+
+def _is_readers(item: Item) -> bool:
+    return item.readers or item.name.casefold() in _READERS_ITEMS
+
+
+def _is_authors(item: Item) -> bool:
+    return item.authors or item.name.casefold() in _AUTHORS_ITEMS
+
+
+def _access_names(document: NotesDocument, *, readers: bool) -> list[str]:
+    wanted = _is_readers if readers else _is_authors
+    return [
+        value
+        for item in document.items
+        if wanted(item)
+        for value in item.values
+        if isinstance(value, str) and value.strip()
+    ]
+
+
+def _unreadable_access(document: NotesDocument) -> list[str]:
+    """Why the document's Readers/Authors items cannot be trusted (empty: they can)."""
+    access = {
+        item.name.casefold() for item in document.items if _is_readers(item) or _is_authors(item)
+    }
+    problems = [
+        f"{issue.item}: {issue.message}"
+        for issue in document.errors
+        if issue.item is not None and issue.item.casefold() in access
+    ]
+    for item in document.items:
+        if (_is_readers(item) or _is_authors(item)) and any(
+            not isinstance(value, str) for value in item.values
+        ):
+            problems.append(f"{item.name}: holds {item.type} values, not names")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -188,8 +228,13 @@ class Transformer:
             hold("no UNID", "a document without a universal id cannot be tracked or loaded")
             return None
         users = self.users[database]
-        readers = [v for item in document.items if item.readers for v in map(str, item.values) if v]
-        authors = [v for item in document.items if item.authors for v in map(str, item.values) if v]
+        unreadable = _unreadable_access(document)
+        if unreadable:
+            # Counting an unreadable Readers item as "no readers" would load it openly.
+            hold("restricted (Readers/Authors field unreadable): held back", "; ".join(unreadable))
+            return None
+        readers = _access_names(document, readers=True)
+        authors = _access_names(document, readers=False)
         plan: PermissionPlan | None = None
         if readers:
             shown = ", ".join(abbreviate(r) for r in readers)
@@ -283,8 +328,8 @@ class Transformer:
                 and not form.excludes(item.name)
                 and key not in _ALWAYS_IGNORED
                 and not key.startswith("$")
-                and not item.readers
-                and not item.authors
+                and not _is_readers(item)
+                and not _is_authors(item)
             ):
                 totals.unmapped_items[item.name] += 1
         return fields
