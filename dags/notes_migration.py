@@ -59,15 +59,15 @@ def _run(stage: str, *args: Any, params: dict[str, Any]) -> dict[str, Any]:
     from airflow.exceptions import AirflowFailException
 
     from notesmig import pipeline
-    from notesmig.errors import NotesmigError
+    from notesmig.errors import is_transient
 
     try:
         result: dict[str, Any] = getattr(pipeline, stage)(*args, _settings(params))
         return result
-    except NotesmigError as exc:
-        if exc.transient:
+    except Exception as exc:
+        if is_transient(exc):
             raise
-        raise AirflowFailException(str(exc)) from exc
+        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
 
 
 @dag(

@@ -31,7 +31,7 @@ from rich.table import Table
 
 from notesmig.dxl.blobs import BlobStore
 from notesmig.dxl.scan import FileReport, discover, scan_file
-from notesmig.emulator.config import DEFAULT_RU_PER_MINUTE, EmulatorConfig, EmulatorConfigError
+from notesmig.emulator.config import EmulatorConfig, EmulatorConfigError
 from notesmig.emulator.server import serve
 from notesmig.extract import DOCUMENTS_FILE, SUMMARY_FILE
 from notesmig.extract import extract as run_extract
@@ -43,6 +43,7 @@ from notesmig.pipeline import DEFAULT_GRAPH_URL
 from notesmig.pipeline import migrate as run_migration
 from notesmig.sample.corpus import generate
 from notesmig.sharepoint.credentials import GRAPH_URL, CredentialsError, GraphCredentials
+from notesmig.spfacts.costs import DEFAULT_RU_PER_MINUTE
 from notesmig.transform.stage import run_transform
 
 app = typer.Typer(

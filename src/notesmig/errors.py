@@ -1,13 +1,16 @@
 """The exceptions notesmig raises, and whether retrying can help.
 
-Every error derives from :class:`NotesmigError` and is either transient (a retry may succeed:
-throttling, a dropped connection) or terminal (retrying cannot help: bad input, a refused
-request). Airflow retry policies and the ledger's quarantine decide on that marker alone, so a
-new failure mode only needs the right base class to be handled correctly everywhere.
+Every error derives from :class:`NotesmigError`. Whether a retry may help is a marker mixin, as
+dlt does it: :class:`Transient` (throttling, a dropped connection, an outage) or
+:class:`Terminal` (bad input, a refused request). A marker composes with any built-in base, so
+an error can be both a ``ValueError`` and terminal. Airflow's retry policy and the ledger's
+quarantine decide on the marker alone (:func:`is_transient`), so a new failure mode only needs
+the right bases to be handled correctly everywhere; an error nobody classified is terminal.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,20 +18,39 @@ from pathlib import Path
 class NotesmigError(Exception):
     """Root of every error notesmig raises on purpose."""
 
-    #: Whether running the same step again may succeed.
-    transient: bool = False
+
+class Transient:
+    """Marker: running the same step again may succeed."""
 
 
-class TransientError(NotesmigError):
+class Terminal:
+    """Marker: the input or the request must change before a retry can succeed."""
+
+
+class TransientError(NotesmigError, Transient):
     """A failure that a retry may cure (throttling, timeouts, lost connections)."""
 
-    transient = True
 
-
-class TerminalError(NotesmigError):
+class TerminalError(NotesmigError, Terminal):
     """A failure that a retry cannot cure: the input or the request must change."""
 
-    transient = False
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether retrying the step that raised ``exc`` may help.
+
+    notesmig's own errors say so by their marker; network failures outside notesmig (a dropped
+    connection, a timeout) are transient; anything else (a programming error, a refused
+    credential) is not, so a retry never hides it.
+    """
+    if isinstance(exc, Transient):
+        return True
+    if isinstance(exc, Terminal | NotesmigError):
+        return False
+    if isinstance(exc, ConnectionError | TimeoutError):
+        return True
+    # An httpx error can only exist if httpx was imported; looking it up keeps this module light.
+    httpx = sys.modules.get("httpx")
+    return httpx is not None and isinstance(exc, httpx.TransportError)
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,28 @@ def test_cross_checks(tmp_path: Path) -> None:
         "already used by forms.TripRequest.items.Requester"
         in problems[(20, "forms.TripRequest.items.Amount.column")]
     )
-    assert "reserved" in problems[(21, "forms.TripRequest.items.ApprovedAt.column")]
+    assert (
+        "is notesmig's own 'NotesUNID'"
+        in problems[(21, "forms.TripRequest.items.ApprovedAt.column")]
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "says"),
+    [("id", "SharePoint keeps itself"), ("_UIVersionString", "SharePoint keeps itself"),
+     ("AuthorLookupId", "SharePoint keeps itself"), ("LinkTitleNoMenu", "SharePoint keeps itself"),
+     ("FolderChildCount", "SharePoint keeps itself"), ("created", "SharePoint keeps itself"),
+     ("notesunid", "notesmig's own 'NotesUNID'"), ("SOURCESHA256", "notesmig's own"),
+     ("title", "write it as 'Title'")],
+)  # fmt: skip
+def test_sharepoint_and_notesmig_fields_are_refused_whatever_their_case(
+    tmp_path: Path, column: str, says: str
+) -> None:
+    # Such a column was accepted, and then every document was held back at load (errors 0),
+    # or a case variant of NotesUNID crashed the loader.
+    text = VALID.replace("ApprovedAt: {column: ApprovedAt,", f"ApprovedAt: {{column: {column},")
+    problems = {key: message for _line, key, message in located(tmp_path, text)}
+    assert says in problems["forms.TripRequest.items.ApprovedAt.column"]
 
 
 def test_two_forms_may_share_a_list_and_its_columns(tmp_path: Path) -> None:

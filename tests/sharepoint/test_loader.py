@@ -13,12 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from notesmig.emulator.quickxor import quickxorhash
 from notesmig.emulator.server import EmulatorProcess
 from notesmig.ledger import Ledger
 from notesmig.mapping.suggest import suggest
 from notesmig.pipeline import migrate
 from notesmig.sample.corpus import SampleFile
+from notesmig.spfacts.quickxor import quickxorhash
 
 SITE = "/sites/contoso.sharepoint.com:/sites/notes-migration:"
 

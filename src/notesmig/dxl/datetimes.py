@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
+from notesmig.errors import TerminalError
+
 _PATTERN = re.compile(
     r"""
     ^\s*
@@ -27,7 +29,7 @@ _PATTERN = re.compile(
 NotesDateValue = datetime | date | time
 
 
-class NotesDateTimeError(ValueError):
+class NotesDateTimeError(TerminalError, ValueError):
     """The text is not a Notes date-time, or one that cannot be placed in time."""
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -200,3 +200,21 @@ def value_to_json(value: ItemValue) -> Any:
     if isinstance(value, str | int | float):
         return value
     return isoformat(value)
+
+
+def as_text(value: ItemValue) -> str:
+    """The text form of one item value (a number without a needless ``.0``, dates ISO 8601);
+    raw item data has none (``TypeError``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    if isinstance(value, datetime | date | time | DateTimeRange):
+        return isoformat(value)
+    if isinstance(value, MimePart):
+        return value.text or ""
+    if isinstance(value, RawValue):
+        raise TypeError("raw item data has no text form")
+    return str(value)

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 
 from notesmig.dxl.model import MimePart
+from notesmig.errors import TerminalError
 
 TYPE_COMPOSITE = "1"
 TYPE_MIME_PART = "19"
@@ -24,7 +25,7 @@ TYPE_RFC822_TEXT = "502"
 _MIME_PART = struct.Struct("<HIBBHHHHI")
 
 
-class NotesDataError(ValueError):
+class NotesDataError(TerminalError, ValueError):
     """The bytes do not hold the structure their Notes data type promises."""
 
 

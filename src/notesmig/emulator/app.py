@@ -31,16 +31,15 @@ from notesmig.emulator.graph_errors import (
     unknown_property,
 )
 from notesmig.emulator.paths import PathRef, Segment, split_path
-from notesmig.emulator.quickxor import QuickXorHash
 from notesmig.emulator.tenant import ListRow, Tenant
 from notesmig.emulator.throttle import FaultInjector, ResourceBudget, request_cost
+from notesmig.spfacts.limits import BATCH_LIMIT as MAX_BATCH
+from notesmig.spfacts.limits import FRAGMENT_UNIT, MAX_FRAGMENT
+from notesmig.spfacts.quickxor import QuickXorHash
 
 log = logging.getLogger("notesmig.emulator")
 
-FRAGMENT_UNIT = 327_680
-MAX_FRAGMENT = 60 * 1024 * 1024
 MAX_BODY = MAX_FRAGMENT + (1 << 20)
-MAX_BATCH = 20
 DEFAULT_PAGE = 200
 _UPLOAD_PREFIX = "_upload"
 _JSON = "application/json;odata.metadata=minimal;odata.streaming=true;charset=utf-8"

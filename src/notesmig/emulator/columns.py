@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from notesmig.emulator.graph_errors import GraphError, bad_request, unknown_property
-from notesmig.sharepoint.names import COLUMN_FACETS
+from notesmig.spfacts.columns import COLUMN_FACETS
 
 _COMMON = {
     "name",

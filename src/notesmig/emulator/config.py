@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: The per-app resource-unit budget of a tenant with 1,000 to 5,000 licences, per minute.
-DEFAULT_RU_PER_MINUTE = 2_400
+from notesmig.errors import TerminalError
+from notesmig.spfacts.costs import DEFAULT_RU_PER_MINUTE
 
 
-class EmulatorConfigError(ValueError):
+class EmulatorConfigError(TerminalError, ValueError):
     """A setting that cannot describe a working emulator."""
 
 

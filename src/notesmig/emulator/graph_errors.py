@@ -7,9 +7,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from notesmig.errors import TerminalError
 
-class GraphError(Exception):
-    """An answer in Graph's error shape: HTTP status, Graph error code and message."""
+
+class GraphError(TerminalError):
+    """An answer in Graph's error shape: HTTP status, Graph error code and message (the
+    emulator raises it to answer a request; it never leaves the emulator)."""
 
     def __init__(
         self, status: int, code: str, message: str, headers: dict[str, str] | None = None

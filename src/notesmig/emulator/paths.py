@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from notesmig.emulator.graph_errors import bad_request
-from notesmig.sharepoint.names import MAX_DECODED_PATH, invalid_name_reason
+from notesmig.spfacts.limits import MAX_DECODED_PATH
+from notesmig.spfacts.names import invalid_name_reason
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,15 @@ import uvicorn
 
 from notesmig.emulator.app import EmulatorApp
 from notesmig.emulator.config import EmulatorConfig
+from notesmig.errors import TerminalError
+
+
+class EmulatorStartError(TerminalError):
+    """The emulator child did not come up (its log says why)."""
+
+
+class EmulatorAlreadyRunning(TerminalError):
+    """``start()`` on an emulator whose child is running."""
 
 
 def serve(config: EmulatorConfig, host: str = "127.0.0.1", port: int = 8765) -> None:
@@ -46,7 +55,15 @@ class EmulatorProcess:
     def graph_url(self) -> str:
         return f"{self.url}/v1.0"
 
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def start(self, timeout: float = 30.0) -> EmulatorProcess:
+        """Start the child and wait until it answers. Starting a running emulator is an
+        error: a second child on the same port would die, and the first would be orphaned."""
+        if self.running:
+            raise EmulatorAlreadyRunning(f"the emulator on port {self.port} is already running")
         self.port = self.port or free_port()
         command = [
             sys.executable,
@@ -60,23 +77,27 @@ class EmulatorProcess:
             str(self.data_dir),
             *self.options,
         ]
-        log = (self.data_dir.parent / f"emulator-{self.port}.log").open("wb")
-        self.process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()
-        )
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        log_path = self.data_dir.parent / f"emulator-{self.port}.log"
+        with log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"the emulator exited with {self.process.returncode}; see {log.name}"
-                )
+                code = self.process.returncode
+                self.process = None
+                raise EmulatorStartError(f"the emulator exited with {code}; see {log_path}")
             try:
                 httpx.get(f"{self.url}/v1.0/sites/root", timeout=1.0)
                 return self
             except httpx.TransportError:
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"the emulator did not answer on port {self.port} within {timeout} s")
+        raise EmulatorStartError(
+            f"the emulator did not answer on port {self.port} within {timeout} s; see {log_path}"
+        )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -89,7 +110,9 @@ class EmulatorProcess:
         self.process = None
 
     def __enter__(self) -> EmulatorProcess:
-        return self.start()
+        # ``with EmulatorProcess(...).start() as emulator`` and ``with EmulatorProcess(...)``
+        # both mean one child, stopped on exit.
+        return self if self.running else self.start()
 
     def __exit__(
         self,

@@ -19,9 +19,10 @@ from notesmig.emulator.config import EmulatorConfig
 from notesmig.emulator.drives import Drives
 from notesmig.emulator.graph_errors import GraphError, bad_request, not_found, unknown_property
 from notesmig.emulator.ids import new_item_id, now_text
-from notesmig.sharepoint.names import encode_internal_name
+from notesmig.spfacts.columns import is_system_field
+from notesmig.spfacts.limits import LIST_VIEW_THRESHOLD
+from notesmig.spfacts.names import encode_internal_name
 
-LIST_VIEW_THRESHOLD = 5_000
 USER_LIST = "User Information List"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,29 +57,6 @@ CREATE TABLE IF NOT EXISTS uploads (
     conflict TEXT NOT NULL, fs_info TEXT, expires REAL NOT NULL, total INTEGER,
     received INTEGER NOT NULL DEFAULT 0, completed INTEGER NOT NULL DEFAULT 0);
 """
-_SYSTEM_FIELDS = {
-    "ID",
-    "id",
-    "Created",
-    "Modified",
-    "Author",
-    "Editor",
-    "AuthorLookupId",
-    "EditorLookupId",
-    "ContentType",
-    "_UIVersionString",
-    "Attachments",
-    "Edit",
-    "LinkTitle",
-    "LinkTitleNoMenu",
-    "ItemChildCount",
-    "FolderChildCount",
-    "DocIcon",
-    "FileSizeDisplay",
-    "LinkFilename",
-    "LinkFilenameNoMenu",
-    "_ComplianceFlags",
-}
 _DEFAULT_USERS = (
     ("admin@contoso.onmicrosoft.com", "移行 管理者"),
     ("yamada.taro@contoso.onmicrosoft.com", "山田 太郎"),
@@ -451,7 +429,7 @@ class Tenant:
         for key, value in fields.items():
             if key.endswith("@odata.type"):
                 continue
-            if key in _SYSTEM_FIELDS:
+            if is_system_field(key):
                 raise bad_request(f"Field '{key}' is read-only.")
             column = by_lookup.get(key) or columns.get(key)
             if column is None or (column.uses_lookup_id and key == column.name):

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from notesmig.spfacts.costs import COST_LIST, COST_PERMISSION, COST_READ, COST_WRITE
+
 _MAX_RETRY_AFTER = 179
 _WARN_AT = 0.8
 
@@ -23,10 +25,10 @@ _WARN_AT = 0.8
 def request_cost(method: str, segments: list[str], *, collection: bool) -> int:
     """Resource units one request costs."""
     if any(s in ("permissions", "invite", "grant", "roleAssignments") for s in segments):
-        return 5
+        return COST_PERMISSION
     if method == "GET":
-        return 2 if collection else 1
-    return 2
+        return COST_LIST if collection else COST_READ
+    return COST_WRITE
 
 
 @dataclass

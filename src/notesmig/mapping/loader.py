@@ -15,7 +15,6 @@ import yaml
 
 from notesmig.errors import TerminalError
 from notesmig.mapping.model import (
-    RESERVED_COLUMNS,
     SYSTEM_COLUMN_NAMES,
     ColumnType,
     FormMapping,
@@ -24,6 +23,9 @@ from notesmig.mapping.model import (
     UserPolicy,
 )
 from notesmig.schemas import load_schema
+from notesmig.spfacts.columns import is_system_field
+
+_NOTESMIG_COLUMNS = {name.casefold(): name for name in SYSTEM_COLUMN_NAMES}
 
 KeyPath = tuple[str | int, ...]
 
@@ -182,6 +184,24 @@ def _build(path: Path, data: dict[str, Any]) -> Mapping:
     )
 
 
+def _reserved(column: str) -> str | None:
+    """Why a column name cannot be mapped (SharePoint compares names case-insensitively)."""
+    if column.casefold() == "title" and column != "Title":
+        return f"column {column!r} is SharePoint's Title field: write it as 'Title'"
+    if column.casefold() in _NOTESMIG_COLUMNS:
+        return (
+            f"column {column!r} is notesmig's own {_NOTESMIG_COLUMNS[column.casefold()]!r} "
+            f"(every migrated item has {', '.join(sorted(SYSTEM_COLUMN_NAMES))})"
+        )
+    if is_system_field(column):
+        return (
+            f"column {column!r} is a field SharePoint keeps itself (such as ID, Created, "
+            "Modified, Author, Editor, ContentType, _UIVersionString, FileLeafRef): choose "
+            "another name"
+        )
+    return None
+
+
 def _cross_check(
     mapping: Mapping, data: dict[str, Any], lines: dict[KeyPath, int]
 ) -> list[tuple[int | None, str, str]]:
@@ -211,12 +231,13 @@ def _cross_check(
             spec = {k: v for k, v in item.items() if k not in ("display_name", "required")}
             mapped = mapping.forms[form_name.casefold()].items[item_name.casefold()]
             for column in (item["column"], *mapped.companion_columns):
-                if column in SYSTEM_COLUMN_NAMES or column in RESERVED_COLUMNS:
-                    problem(at, f"column {column!r} is reserved (SharePoint's own, or notesmig's)")
+                refused = _reserved(column)
+                if refused:
+                    problem(at, refused)
                     continue
-                previous = used.get(column)
+                previous = used.get(column.casefold())
                 if previous is None:
-                    used[column] = (at, spec)
+                    used[column.casefold()] = (at, spec)
                 elif previous[0][1] == form_name or previous[1] != spec:
                     where = _dotted(previous[0][:-1])
                     if previous[0][1] == form_name:

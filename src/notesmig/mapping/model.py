@@ -51,11 +51,6 @@ SYSTEM_COLUMNS: tuple[SystemColumn, ...] = (
     SystemColumn("SourceSha256", ColumnType.TEXT),
 )
 SYSTEM_COLUMN_NAMES = frozenset(c.name for c in SYSTEM_COLUMNS)
-#: SharePoint's own fields: a mapping may target Title, never these.
-RESERVED_COLUMNS = frozenset(
-    {"ID", "Id", "Created", "Modified", "Author", "Editor", "ContentType", "Attachments",
-     "FileLeafRef", "FileRef", "Edit", "LinkTitle", "DocIcon", "ItemChildCount"}
-)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from notesmig.dxl.blobs import BlobStore
 from notesmig.dxl.datetimes import DateTimeRange
-from notesmig.dxl.model import DatabaseInfo, NotesDocument
+from notesmig.dxl.model import DatabaseInfo, NotesDocument, as_text
 from notesmig.dxl.scan import scan_file
-from notesmig.mapping.model import RESERVED_COLUMNS, SYSTEM_COLUMN_NAMES, ColumnType
-from notesmig.transform.values import TEXT_LIMIT, as_text
+from notesmig.mapping.model import SYSTEM_COLUMN_NAMES, ColumnType
+from notesmig.spfacts.columns import is_system_field
+from notesmig.spfacts.limits import TEXT_MAX_LENGTH as TEXT_LIMIT
 
 DEFAULT_SITE = "contoso.sharepoint.com:/sites/notes-migration"
 _SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
@@ -192,7 +193,11 @@ def _column_name(item: str, taken: set[str]) -> str:
         base = f"{ascii_part[:20]}_{digest}" if ascii_part else f"Item_{digest}"
         if base[0].isdigit():
             base = f"N{base}"
-    if base in RESERVED_COLUMNS or base in SYSTEM_COLUMN_NAMES or base.casefold() == "title":
+    if (
+        is_system_field(base)
+        or base.casefold() in {c.casefold() for c in SYSTEM_COLUMN_NAMES}
+        or base.casefold() == "title"
+    ):
         base = f"Notes{base}"[:32]
     candidate, counter = base, 2
     while candidate.casefold() in taken:

@@ -25,13 +25,12 @@ from kiota_abstractions.request_information import RequestInformation
 from msgraph.graph_request_adapter import GraphRequestAdapter
 
 from notesmig.errors import TerminalError, TransientError
+from notesmig.spfacts.costs import COST_READ, COST_WRITE
+from notesmig.spfacts.limits import BATCH_LIMIT
 
 log = logging.getLogger("notesmig.sharepoint")
 
-BATCH_LIMIT = 20
 RETRYABLE = {429, 500, 502, 503, 504}
-#: SharePoint resource units: reads of one item, of several, and writes.
-COST_READ, COST_LIST, COST_WRITE = 1, 2, 2
 
 
 class GraphTransientError(TransientError):

@@ -24,19 +24,18 @@ from urllib.parse import quote
 
 import httpx
 
-from notesmig.emulator.quickxor import QuickXorHash
 from notesmig.ledger import Ledger, State
 from notesmig.mapping.model import Mapping
 from notesmig.sharepoint.graph import (
-    BATCH_LIMIT,
-    COST_READ,
-    COST_WRITE,
     Graph,
     GraphRequestError,
     SubRequest,
     retry_after,
 )
 from notesmig.sharepoint.provision import Provisioner, Target, library_columns, list_columns
+from notesmig.spfacts.costs import COST_READ, COST_WRITE
+from notesmig.spfacts.limits import BATCH_LIMIT
+from notesmig.spfacts.quickxor import QuickXorHash
 
 log = logging.getLogger("notesmig.sharepoint")
 

@@ -13,8 +13,10 @@ from urllib.parse import quote
 
 from notesmig.errors import TerminalError
 from notesmig.mapping.model import SYSTEM_COLUMNS, ColumnType, Mapping
-from notesmig.sharepoint.graph import COST_LIST, Graph, GraphRequestError
-from notesmig.sharepoint.names import COLUMN_FACETS, encode_internal_name
+from notesmig.sharepoint.graph import Graph, GraphRequestError
+from notesmig.spfacts.columns import COLUMN_FACETS
+from notesmig.spfacts.costs import COST_LIST
+from notesmig.spfacts.names import encode_internal_name
 
 USER_LIST = "User Information List"
 

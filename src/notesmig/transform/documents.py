@@ -20,8 +20,9 @@ from notesmig.dxl.model import Item, NotesDocument
 from notesmig.dxl.records import document_sha256
 from notesmig.mapping.model import FormMapping, Mapping
 from notesmig.mapping.users import UserDirectory, abbreviate
+from notesmig.spfacts.limits import MULTILINE_MAX_LENGTH
 from notesmig.transform.files import FolderNames, folder_name
-from notesmig.transform.values import MULTILINE_LIMIT, ConversionError, convert, utc_text
+from notesmig.transform.values import ConversionError, convert, utc_text
 
 _ALWAYS_IGNORED = {"form", "$file", "$revisions", "$updatedby", "$ref", "$conflict"}
 #: Items that restrict access by their name alone, whatever their flags say.
@@ -350,7 +351,7 @@ class Transformer:
             for spec in form.items.values()
             if spec.type == "richtext"
             and isinstance(fields.get(spec.column), str)
-            and len(fields[spec.column]) > MULTILINE_LIMIT
+            and len(fields[spec.column]) > MULTILINE_MAX_LENGTH
         ]
         if not document.attachments and not overflow:
             return []

@@ -1,6 +1,6 @@
 """Where each attachment goes in its library: a SharePoint-safe name, unique in its folder.
 
-Names are made safe by :func:`notesmig.sharepoint.names.safe_file_name`; a name already used
+Names are made safe by :func:`notesmig.spfacts.names.safe_file_name`; a name already used
 in the same folder (SharePoint compares case-insensitively) gets `` (2)``, `` (3)``... in the
 order documents and attachments are met, so the same input always gives the same names. The
 whole decoded path (site, library, folder, name) is kept within SharePoint's 400 characters.
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from notesmig.sharepoint.names import MAX_DECODED_PATH, safe_file_name, shorten
+from notesmig.spfacts.limits import MAX_DECODED_PATH
+from notesmig.spfacts.names import safe_file_name, shorten
 
 
 @dataclass

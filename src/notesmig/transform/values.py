@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 
-from notesmig.dxl.datetimes import DateTimeRange, isoformat
-from notesmig.dxl.model import Item, ItemValue, MimePart, RawValue
+from notesmig.dxl.datetimes import DateTimeRange
+from notesmig.dxl.model import Item, ItemValue, as_text
 from notesmig.errors import TerminalError
 from notesmig.mapping.model import ColumnType, ItemMapping, UserPolicy
 from notesmig.mapping.users import UserDirectory, abbreviate
-
-TEXT_LIMIT = 255
-MULTILINE_LIMIT = 63_999
+from notesmig.spfacts.limits import MULTILINE_MAX_LENGTH as MULTILINE_LIMIT
+from notesmig.spfacts.limits import TEXT_MAX_LENGTH as TEXT_LIMIT
 
 
 class ConversionError(TerminalError):
@@ -37,22 +36,6 @@ class Converted:
 
     fields: dict[str, Any]
     unknown_users: tuple[str, ...] = ()
-
-
-def as_text(value: ItemValue) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-    if isinstance(value, datetime | date | time | DateTimeRange):
-        return isoformat(value)
-    if isinstance(value, MimePart):
-        return value.text or ""
-    if isinstance(value, RawValue):
-        raise TypeError("raw item data has no text form")
-    return str(value)
 
 
 def utc_text(value: datetime | date) -> str:

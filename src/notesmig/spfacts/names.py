@@ -1,5 +1,4 @@
-"""SharePoint Online's rules for names and columns: internal names, file and folder names,
-paths, and the column types (facets) Graph knows.
+"""SharePoint Online's rules for names: column internal names, file and folder names, paths.
 
 One definition serves both sides: the emulator refuses what SharePoint refuses, and the
 transform produces names that SharePoint accepts.
@@ -10,19 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-#: Graph's columnDefinition type facets: exactly one of them says what a column holds.
-COLUMN_FACETS = (
-    "text",
-    "number",
-    "dateTime",
-    "boolean",
-    "choice",
-    "personOrGroup",
-    "lookup",
-    "hyperlinkOrPicture",
-)
-MAX_INTERNAL_NAME = 32
-MAX_DECODED_PATH = 400
+from notesmig.spfacts.limits import MAX_INTERNAL_NAME
+
 INVALID_CHARACTERS = frozenset('"*:<>?/\\|')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
 
