@@ -17,27 +17,25 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from msgraph.generated.models.field_value_set import FieldValueSet
 from msgraph.generated.models.list_item import ListItem
 
 from notesmig.emulator.server import EmulatorProcess
-from notesmig.extract import extract
-from notesmig.ledger import Ledger
-from notesmig.mapping import load_mappings
 from notesmig.mapping.suggest import suggest
-from notesmig.pipeline import load
+from notesmig.pipeline import StageSettings, discover_databases
+from notesmig.pipeline.stages import extract_database, load_database, transform_database
+from notesmig.records import ExtractedDatabase, ItemRow, LoadCounts, read_records
 from notesmig.sample.corpus import generate
-from notesmig.sharepoint.client import graph_client
-from notesmig.sharepoint.graph import Graph, ResourceBudget
+from notesmig.sharepoint.budget import ResourceBudget
+from notesmig.sharepoint.client import GraphEndpoint, graph_client
+from notesmig.sharepoint.graph import Graph
 from notesmig.sharepoint.provision import Provisioner, list_columns
-from notesmig.transform.stage import run_transform
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def prepare(work: Path, scale: int) -> tuple[Path, Path, Path, dict[str, Any]]:
+def prepare(work: Path, scale: int) -> tuple[Path, Path, list[ExtractedDatabase]]:
     sample = work / "sample"
     generate(sample, scale=scale, seed=2025)
     mappings = work / "mappings"
@@ -48,13 +46,9 @@ def prepare(work: Path, scale: int) -> tuple[Path, Path, Path, dict[str, Any]]:
         (mappings / f"{path.stem}.yaml").write_text(
             text.replace("readers: hold", "readers: restrict"), encoding="utf-8"
         )
-    extract(sorted(sample.glob("*.dxl")), work / "extract")
-    loaded = load_mappings(mappings)
-    ledger = Ledger(f"sqlite:///{work / 'prep.sqlite3'}")
-    ledger.upgrade()
-    run_transform(work / "extract", loaded, work / "transformed", ledger)
-    ledger.close()
-    return sample, work / "extract", work / "transformed", loaded
+    settings = StageSettings(work / "stages", mappings, f"sqlite:///{work / 'prep.sqlite3'}")
+    extracted = [extract_database(d, settings) for d in discover_databases([sample])]
+    return sample, mappings, extracted
 
 
 def emulator(work: Path, name: str, sample: Path, ru: int, scale: float) -> EmulatorProcess:
@@ -74,68 +68,65 @@ def emulator(work: Path, name: str, sample: Path, ru: int, scale: float) -> Emul
 def ours(
     work: Path,
     name: str,
-    extract_dir: Path,
-    transformed: Path,
-    mappings: dict[str, Any],
+    mappings: Path,
+    extracted: list[ExtractedDatabase],
     sample: Path,
     ru: int,
     scale: float,
     with_files: bool,
 ) -> dict[str, float]:
-    source = transformed
-    if not with_files:
-        source = work / f"{name}-items-only"
-        shutil.copytree(transformed, source)
-        (source / "files.jsonl").write_text("")
-    ledger = Ledger(f"sqlite:///{work / f'{name}.sqlite3'}")
-    ledger.upgrade()
-    # The ledger must know the documents: replay the transform records into this fresh ledger.
-    run_transform(extract_dir, mappings, work / f"{name}-t", ledger)
     with emulator(work, name, sample, ru, scale) as running:
+        settings = StageSettings(
+            work / f"{name}-stages",
+            mappings,
+            f"sqlite:///{work / f'{name}.sqlite3'}",
+            graph=GraphEndpoint(running.graph_url, token="bench"),
+            ru_per_minute=ru,
+            window_seconds=60 / scale,
+        )
+        transformed = [transform_database(e, settings)[0] for e in extracted]
+        if not with_files:
+            for t in transformed:
+                (Path(t.transform_dir) / "files.jsonl").write_text("")
         time.sleep(60 / scale)  # start with a full budget window on both sides
         started = time.perf_counter()
-        summary, stats, units = asyncio.run(
-            load(
-                extract_dir,
-                source,
-                mappings,
-                ledger,
-                running.graph_url,
-                "bench",
-                ru,
-                window_seconds=60 / scale,
-            )
-        )
+        counts = [load_database(t, settings).counts for t in transformed]
         seconds = time.perf_counter() - started
-    ledger.close()
+    total = LoadCounts(
+        **{
+            k: sum(getattr(c, k) for c in counts)
+            for k in LoadCounts.model_fields
+            if k != "unknown_people"
+        }
+    )
     budget_per_s = ru * scale / 60
     return {
-        "items": summary.items_created,
+        "items": total.items_created,
         "seconds": seconds,
-        "items_per_s": summary.items_created / seconds,
-        "mb_per_s": summary.bytes_uploaded / 1e6 / seconds,
-        "ru_per_s": units / seconds,
-        "budget_ratio": units / seconds / budget_per_s,
-        "requests": stats.requests + stats.writes,
-        "throttled": stats.throttled,
-        "throttled_share": stats.throttled / max(1, stats.requests + stats.writes),
+        "items_per_s": total.items_created / seconds,
+        "mb_per_s": total.bytes_uploaded / 1e6 / seconds,
+        "ru_per_s": total.resource_units / seconds,
+        "budget_ratio": total.resource_units / seconds / budget_per_s,
+        "requests": total.requests,
+        "throttled": total.throttled,
+        "throttled_share": total.throttled / max(1, total.requests),
     }
 
 
-def naive(
-    work: Path, transformed: Path, mappings: dict[str, Any], sample: Path, ru: int, scale: float
-) -> dict[str, float]:
-    rows = []
-    for path in sorted((transformed / "items").glob("*.jsonl")):
-        rows += [
-            (path.stem, json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines()
-        ]
+def naive(work: Path, mappings_dir: Path, sample: Path, ru: int, scale: float) -> dict[str, float]:
+    settings = StageSettings(work / "ours-stages", mappings_dir, "sqlite://")
+    mappings = settings.load_mappings()
+    rows = [
+        (row.list, row)
+        for path in sorted(settings.work.glob("*/transformed/items/*.jsonl"))
+        for row in read_records(path, ItemRow)
+    ]
     with emulator(work, "naive", sample, ru, scale) as running:
 
         async def run() -> float:
             client, adapter = graph_client(running.graph_url, "bench")
             provisioner = Provisioner(Graph(adapter, ResourceBudget(0)))
-            site = await provisioner.site_id(next(iter(mappings.values())).site)
+            site = await provisioner.site(next(iter(mappings.values())).site)
             targets = {}
             for mapping in mappings.values():
                 for title in {f.list for f in mapping.forms.values()}:
@@ -149,13 +140,13 @@ def naive(
                 target = targets[title]
                 fields = {
                     k: v
-                    for k, v in row["fields"].items()
+                    for k, v in row.fields.items()
                     if k in target.columns
                     and v is not None
-                    and target.columns[k] != "personOrGroup"
+                    and target.columns[k].facet not in ("personOrGroup", "hyperlinkOrPicture")
                 }
                 await (
-                    client.sites.by_site_id(site)
+                    client.sites.by_site_id(site.id)
                     .lists.by_list_id(target.id)
                     .items.post(ListItem(fields=FieldValueSet(additional_data=fields)))
                 )
@@ -173,30 +164,12 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
-        sample, extract_dir, transformed, mappings = prepare(work, args.scale)
-        items = ours(
-            work,
-            "ours",
-            extract_dir,
-            transformed,
-            mappings,
-            sample,
-            args.ru_per_minute,
-            args.time_scale,
-            False,
-        )
-        files = ours(
-            work,
-            "files",
-            extract_dir,
-            transformed,
-            mappings,
-            sample,
-            args.ru_per_minute,
-            args.time_scale,
-            True,
-        )
-        plain = naive(work, transformed, mappings, sample, args.ru_per_minute, args.time_scale)
+        sample, mappings, extracted = prepare(work, args.scale)
+        items = ours(work, "ours", mappings, extracted, sample, args.ru_per_minute,
+                     args.time_scale, False)  # fmt: skip
+        files = ours(work, "files", mappings, extracted, sample, args.ru_per_minute,
+                     args.time_scale, True)  # fmt: skip
+        plain = naive(work, mappings, sample, args.ru_per_minute, args.time_scale)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     budget = args.ru_per_minute * args.time_scale / 60

@@ -31,6 +31,7 @@ def _settings(params: dict[str, Any]) -> Any:
     from pathlib import Path
 
     from notesmig.pipeline import StageSettings
+    from notesmig.sharepoint.client import GraphEndpoint
     from notesmig.sharepoint.credentials import GraphCredentials
 
     credentials = None
@@ -39,35 +40,56 @@ def _settings(params: dict[str, Any]) -> Any:
 
         connection = BaseHook.get_connection(params["graph_conn_id"])
         credentials = GraphCredentials.from_connection(
-            connection.login, connection.password, connection.extra_dejson
+            connection.login, connection.password, connection.extra_dejson, connection.host
         )
-
+    url = params["graph_url"] if credentials is None else credentials.graph_url
     return StageSettings(
         work=Path(params["work_folder"]),
-        mapping=Path(params["mapping_folder"]),
-        db_url=params["db_url"],
-        graph_url=params["graph_url"],
+        mappings=Path(params["mapping_folder"]),
+        ledger_url=params["db_url"],
+        graph=GraphEndpoint(url, credentials, os.environ.get("NOTESMIG_GRAPH_TOKEN", "emulator")),
         ru_per_minute=int(params["ru_per_minute"]),
-        token=os.environ.get("NOTESMIG_GRAPH_TOKEN", "emulator"),
         concurrent_loads=int(params.get("concurrent_loads", 1)),
-        credentials=credentials,
     )
 
 
-def _run(stage: str, *args: Any, params: dict[str, Any]) -> dict[str, Any]:
-    """Run a notesmig stage; terminal errors skip Airflow's retries."""
+def _run(stage: str, record: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Run a notesmig stage on the previous stage's record; only transient errors are retried."""
     from airflow.exceptions import AirflowFailException
 
-    from notesmig import pipeline
-    from notesmig.errors import is_transient
+    from notesmig.errors import DxlError, is_transient
+    from notesmig.pipeline import stages
+    from notesmig.pipeline.discover import SourceDatabase
+    from notesmig.records import ExtractedDatabase, TransformedDatabase
 
+    inputs = {
+        "extract_database": SourceDatabase,
+        "transform_database": ExtractedDatabase,
+        "load_database": TransformedDatabase,
+    }
     try:
-        result: dict[str, Any] = getattr(pipeline, stage)(*args, _settings(params))
-        return result
+        settings = _settings(params)
+        result = getattr(stages, stage)(inputs[stage].model_validate(record), settings)
+        if isinstance(result, tuple):
+            result = result[0]
+        if stage == "extract_database":
+            broken = [f for f in result.files if f.failed]
+            if broken:
+                raise DxlError("the export could not be read to its end", _position(broken[0]))
+        output: dict[str, Any] = result.model_dump(mode="json")
+        return output
     except Exception as exc:
         if is_transient(exc):
             raise
         raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _position(file: Any) -> Any:
+    from pathlib import Path
+
+    from notesmig.errors import SourcePosition
+
+    return SourcePosition(Path(file.path))
 
 
 @dag(
@@ -89,31 +111,33 @@ def _run(stage: str, *args: Any, params: dict[str, Any]) -> dict[str, Any]:
 )
 def notes_migration() -> None:
     @task
-    def discover(params: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    def discover(params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         from pathlib import Path
 
         from notesmig.pipeline import discover_databases
 
         assert params is not None
-        return discover_databases(Path(params["drop_folder"]))
+        return [
+            d.model_dump(mode="json") for d in discover_databases([Path(params["drop_folder"])])
+        ]
 
     @task_group
-    def migrate_database(source: dict[str, str]) -> None:
+    def migrate_database(source: dict[str, Any]) -> None:
         @task
-        def extract(source: dict[str, str], params: dict[str, Any] | None = None) -> dict[str, Any]:
-            return _run("extract_one", source, params=params or {})
+        def extract(source: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
+            return _run("extract_database", source, params or {})
 
         @task
         def transform(
             extracted: dict[str, Any], params: dict[str, Any] | None = None
         ) -> dict[str, Any]:
-            return _run("transform_one", extracted, params=params or {})
+            return _run("transform_database", extracted, params or {})
 
         @task(pool="sharepoint_graph")
         def load(
             transformed: dict[str, Any], params: dict[str, Any] | None = None
         ) -> dict[str, Any]:
-            return _run("load_one", transformed, params=params or {})
+            return _run("load_database", transformed, params or {})
 
         load(transform(extract(source)))
 

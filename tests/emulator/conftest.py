@@ -20,7 +20,9 @@ def anyio_backend() -> str:
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
     """One emulator for the functional tests, throttling off so tests never wait."""
     data = tmp_path_factory.mktemp("emulator") / "data"
-    with EmulatorProcess(data, options=("--ru-per-minute", "0")) as running:
+    members = ("--site-member", "yamada.taro@contoso.onmicrosoft.com",
+               "--site-member", "sato.hanako@contoso.onmicrosoft.com")  # fmt: skip
+    with EmulatorProcess(data, options=("--ru-per-minute", "0", *members)) as running:
         yield running
 
 

@@ -20,9 +20,9 @@ from msgraph.generated.models.drive_item import DriveItem
 from msgraph.generated.models.drive_item_uploadable_properties import DriveItemUploadableProperties
 from msgraph_core.tasks.large_file_upload import LargeFileUploadTask
 
-from notesmig.emulator.app import FRAGMENT_UNIT
 from notesmig.emulator.server import EmulatorProcess
 from notesmig.sharepoint.client import graph_client
+from notesmig.spfacts.limits import FRAGMENT_UNIT
 from notesmig.spfacts.quickxor import QuickXorHash
 from notesmig.spfacts.quickxor import quickxorhash as emulator_hash
 from tests.emulator.helpers import assert_graph_error, new_list, start

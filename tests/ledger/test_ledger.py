@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 from notesmig.ledger import DocumentRecord, Ledger, State
 from notesmig.ledger.models import Attachment, Database, Quarantine
 from notesmig.mapping import load_mappings
+from notesmig.records import FileRow
 from notesmig.sample.corpus import SampleFile
 from notesmig.transform.stage import run_transform
 
@@ -27,11 +28,14 @@ def test_schema_is_migrated_once(ledger_url: str) -> None:
     ledger = Ledger(ledger_url)
     ledger.upgrade()
     ledger.upgrade()
+    from alembic.script import ScriptDirectory
+
+    from notesmig.ledger.base import _MIGRATIONS
+
+    head = ScriptDirectory(str(_MIGRATIONS)).get_current_head()
     with ledger.engine.connect() as connection:
-        assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-            == "0001"
-        )
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert version == head and head is not None and int(head) >= 2
     ledger.close()
 
 
@@ -62,16 +66,17 @@ def test_transform_outcomes_are_idempotent(ledger_url: str) -> None:
     database = ledger.register_database(REPLICA, "出張申請", None)
     ledger.record_extracted(database, records(4))
     unids = [f"{n:032X}" for n in range(4)]
-    files = [{"unid": unids[0], "original_name": "a:b.pdf", "library": "L", "folder": unids[0],
-              "name": "a_b.pdf", "sha256": "c" * 64, "size": 10, "kind": "file"}]  # fmt: skip
+    files = [FileRow(database=REPLICA, unid=unids[0], original_name="a:b.pdf", library="L",
+                     folder=unids[0], name="a_b.pdf", sha256="c" * 64, size=10, kind="file",
+                     blob="cc/" + "c" * 64)]  # fmt: skip
     outcome = {
         "transformed": unids[:2],
         "quarantined": [(unids[2], "restricted (Readers field)", "山田 太郎/情報政策課/Maebashi")],
         "excluded": [(unids[3], "form 'X' is not mapped")],
         "links": [(unids[0], "doclink", "58D6B8A63270688E", "V", "D")],
     }
-    first = ledger.apply_transform(database, files=[dict(f) for f in files], **outcome)  # type: ignore[arg-type]
-    again = ledger.apply_transform(database, files=[dict(f) for f in files], **outcome)  # type: ignore[arg-type]
+    first = ledger.apply_transform(database, files=files, **outcome)  # type: ignore[arg-type]
+    again = ledger.apply_transform(database, files=files, **outcome)  # type: ignore[arg-type]
     assert first == again == {"transformed": 2, "quarantined": 1, "excluded": 1}
     with ledger.session() as session:
         assert session.scalar(select(func.count()).select_from(Quarantine)) == 1

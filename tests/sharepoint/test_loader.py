@@ -16,11 +16,24 @@ import pytest
 from notesmig.emulator.server import EmulatorProcess
 from notesmig.ledger import Ledger
 from notesmig.mapping.suggest import suggest
-from notesmig.pipeline import migrate
+from notesmig.pipeline import MigrationSummary, StageSettings
+from notesmig.pipeline import migrate as run_pipeline
 from notesmig.sample.corpus import SampleFile
+from notesmig.sharepoint.client import GraphEndpoint
 from notesmig.spfacts.quickxor import quickxorhash
 
 SITE = "/sites/contoso.sharepoint.com:/sites/notes-migration:"
+
+
+def migrate(paths: list[Path], mappings: Path, work: Path, *, graph_url: str, db_url: str,
+            ru_per_minute: int = 0) -> MigrationSummary:  # fmt: skip
+    settings = StageSettings(work=work, mappings=mappings, ledger_url=db_url,
+                             graph=GraphEndpoint(graph_url), ru_per_minute=ru_per_minute)  # fmt: skip
+    return run_pipeline(paths, settings)
+
+
+def transformed_files(work: Path, name: str) -> list[Path]:
+    return sorted(work.glob(f"*/transformed/{name}"))
 
 
 def mappings_for(sample_corpus: list[SampleFile], folder: Path) -> Path:
@@ -100,18 +113,20 @@ def read_back(graph_url: str) -> tuple[dict[str, list[dict]], dict[str, list[dic
 
 def expected(work: Path) -> tuple[dict[str, dict], list[dict], set[str]]:  # type: ignore[type-arg]
     rows = {}
-    for path in (work / "transformed" / "items").glob("*.jsonl"):
+    for path in transformed_files(work, "items/*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
-            rows[row["unid"]] = {"list": path.stem, **row}
+            rows[row["unid"]] = row
     files = [
         json.loads(line)
-        for line in (work / "transformed" / "files.jsonl").read_text(encoding="utf-8").splitlines()
+        for path in transformed_files(work, "files.jsonl")
+        for line in path.read_text(encoding="utf-8").splitlines()
     ]
     held = {
         json.loads(line)["unid"]
         for name in ("quarantine.jsonl", "permissions.jsonl")
-        for line in (work / "transformed" / name).read_text(encoding="utf-8").splitlines()
+        for path in transformed_files(work, name)
+        for line in path.read_text(encoding="utf-8").splitlines()
     }
     return {u: r for u, r in rows.items() if u not in held}, files, held
 
@@ -141,8 +156,8 @@ def assert_exactly_once(graph_url: str, work: Path) -> None:
         for entries in libraries.values()
         for f in entries
     }
-    blobs = work / "extract" / "blobs"
     for file in wanted:
+        blobs = work / file["database"] / "extract" / "blobs"
         data = (blobs / file["blob"]).read_bytes() if file["blob"] else file["content"].encode()
         remote = by_key[(file["unid"], file["name"])]
         assert remote["size"] == len(data) and remote["file"]["hashes"][
@@ -159,11 +174,11 @@ def test_migration_is_complete_and_a_second_run_writes_nothing(
     with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0") as emulator:
         first = migrate([sample_corpus[0].path.parent], mappings, tmp_path / "work", graph_url=emulator.graph_url,
                         db_url=ledger_url, ru_per_minute=0)  # fmt: skip
-        assert len(first.transformed.rows) == 17 + 40 + 12
+        assert first.rows == 17 + 40 + 12
         # The 8 restricted trip requests with every reader resolved are planned, and held
         # back at the load until their permissions can be applied: never loaded openly.
-        assert first.loaded.items_created == 9 + 40 + 12 and first.loaded.items_quarantined == 8
-        assert first.loaded.files_uploaded == 16 and first.loaded.unknown_people == {}
+        assert first.load.items_created == 9 + 40 + 12 and first.load.items_quarantined == 8
+        assert first.load.files_uploaded == 16 and first.load.unknown_people == {}
         assert_exactly_once(emulator.graph_url, tmp_path / "work")
         items, _ = read_back(emulator.graph_url)
         trip = next(f for f in items["出張申請"] if f.get("ApproversLookupId"))
@@ -171,8 +186,8 @@ def test_migration_is_complete_and_a_second_run_writes_nothing(
         assert trip["ApproversNotes"].count("/Maebashi") == 2
         second = migrate([sample_corpus[0].path.parent], mappings, tmp_path / "work", graph_url=emulator.graph_url,
                          db_url=ledger_url, ru_per_minute=0)  # fmt: skip
-        assert second.graph.writes == 0 and second.graph.requests == 0
-        assert (second.loaded.items_unchanged, second.loaded.files_unchanged) == (61, 16)
+        assert second.load.writes == 0
+        assert (second.load.items_unchanged, second.load.files_unchanged) == (61, 16)
     states = Ledger(ledger_url).status()
     assert {s.title: s.states.get("loaded", 0) for s in states} == {
         "掲示板": 40, "文書ライブラリ": 12, "出張申請": 9, "火災ごみ減免申請": 0}  # fmt: skip
@@ -186,7 +201,7 @@ def test_faults_and_lost_responses_still_load_everything_once(
                       "--lost-response-rate", "0.05", "--seed", "11") as emulator:  # fmt: skip
         result = migrate([sample_corpus[0].path.parent], mappings, tmp_path / "work", graph_url=emulator.graph_url,
                          db_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}", ru_per_minute=0)  # fmt: skip
-        assert result.graph.retried > 0  # the faults were met
+        assert result.load.retried > 0  # the faults were met
         assert_exactly_once(emulator.graph_url, tmp_path / "work")
 
 
@@ -230,10 +245,10 @@ def test_real_exports_migrate_as_drafted(
     with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0") as emulator:
         result = migrate([drop], mappings, tmp_path / "work", graph_url=emulator.graph_url,
                          db_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}", ru_per_minute=0)  # fmt: skip
-        assert result.loaded.items_quarantined == 0
-        restricted = {q.unid for q in result.transformed.quarantined}
+        assert result.load.items_quarantined == 0
+        restricted = {q.unid for r in result.results for q in r.quarantined}
         assert len(restricted) == 11  # the Readers documents: 10 test_names and the raw note
-        assert result.loaded.items_created == 2 + 100 + 5 + 1 + 1 + 1 - 11
+        assert result.load.items_created == 2 + 100 + 5 + 1 + 1 + 1 - 11
         assert_exactly_once(emulator.graph_url, tmp_path / "work")
         _, files = read_back(emulator.graph_url)
         names_loaded = {f["name"] for entries in files.values() for f in entries}
@@ -247,18 +262,16 @@ def test_real_exports_migrate_as_drafted(
 def test_upload_sessions_with_lost_answers_and_notes_dates(
     sample_corpus: list[SampleFile], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import notesmig.sharepoint.loader
+    import notesmig.sharepoint.files
 
-    monkeypatch.setattr(
-        notesmig.sharepoint.loader, "SIMPLE_UPLOAD_LIMIT", 0
-    )  # every file by session
-    monkeypatch.setattr(notesmig.sharepoint.loader, "FRAGMENT", 327_680)
+    monkeypatch.setattr(notesmig.sharepoint.files, "SIMPLE_UPLOAD_LIMIT", 0)  # all by session
+    monkeypatch.setattr(notesmig.sharepoint.files, "FRAGMENT", 327_680)
     mappings = mappings_for(sample_corpus, tmp_path / "mappings")
     with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0", "--lost-response-rate", "0.1",
                       "--seed", "8") as emulator:  # fmt: skip
         result = migrate([sample_corpus[0].path.parent], mappings, tmp_path / "work", graph_url=emulator.graph_url,
                          db_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}", ru_per_minute=0)  # fmt: skip
-        assert result.loaded.files_uploaded == 16
+        assert result.load.files_uploaded == 16
         assert_exactly_once(emulator.graph_url, tmp_path / "work")
         _, files = read_back(emulator.graph_url)
     _, wanted, _ = expected(tmp_path / "work")
@@ -324,8 +337,8 @@ def test_a_changed_notes_document_is_patched_not_duplicated(
         )
         second = migrate([drop], mappings, tmp_path / "work", graph_url=emulator.graph_url, db_url=ledger_url,
                          ru_per_minute=0)  # fmt: skip
-        assert (second.loaded.items_updated, second.loaded.items_created) == (1, 0)
-        assert second.loaded.items_unchanged == first.loaded.items_created - 1
+        assert (second.load.items_updated, second.load.items_created) == (1, 0)
+        assert second.load.items_unchanged == first.load.items_created - 1
         items, _ = read_back(emulator.graph_url)
         titles = [f.get("Subject") or f.get("Title") for f in items["掲示板"]]
         assert new in titles and old not in titles

@@ -7,15 +7,19 @@ error (its documents before the fault still counted and handed on), and the run 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from notesmig.dxl.blobs import BlobStore
 from notesmig.dxl.model import DatabaseInfo, NotesDocument
 from notesmig.dxl.reader import DxlReader
+from notesmig.dxl.source import DxlByteSource
+from notesmig.dxl.xml import local_name
 from notesmig.errors import DxlError, SourcePosition
 
 DXL_SUFFIXES = (".dxl", ".xml")
@@ -196,3 +200,39 @@ def scan_file(
                 progress(max(0, report.bytes - seen))
 
     return report, documents()
+
+
+def peek_database(path: Path) -> tuple[str | None, str | None]:
+    """The replica id and title an export declares, read from its beginning only (the root
+    element, ``<databaseinfo>``, or the first note); ``(None, None)`` for a file that does not
+    say or cannot be read (the extract stage reports why)."""
+    source = DxlByteSource(path, BlobStore(None))
+    parser = etree.XMLPullParser(
+        events=("start",), resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True
+    )
+    replica: str | None = None
+    title: str | None = None
+    chunks = source.chunks()
+    assert isinstance(chunks, Generator)
+    try:
+        for chunk in chunks:
+            failed = False
+            try:
+                parser.feed(chunk)
+            except etree.XMLSyntaxError:
+                failed = True  # events parsed before the fault are still delivered
+            for _event, element in parser.read_events():
+                assert isinstance(element, etree._Element)
+                name = local_name(element)
+                replica = replica or element.get("replicaid")
+                if name == "database":
+                    title = element.get("title")
+                if name in ("databaseinfo", "document", "note") or replica:
+                    return (replica.upper() if replica else None), title
+            if failed:
+                break
+    except (DxlError, OSError):
+        pass
+    finally:
+        chunks.close()
+    return (replica.upper() if replica else None), title

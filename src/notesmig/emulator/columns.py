@@ -100,7 +100,10 @@ class Column:
             "readOnly": self.read_only,
             "required": self.required,
         }
-        body[self.facet] = dict(self.settings)
+        if self.facet != "hyperlinkOrPicture":
+            # Graph reads a hyperlink column back without its facet (microsoft-graph-toolkit
+            # #1614, alcionai/corso #4971): nothing says it is a hyperlink.
+            body[self.facet] = dict(self.settings)
         return body
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +35,14 @@ class EmulatorConfig:
     seed: int = 0
     token: str | None = None
     upload_session_seconds: int = 3_600
+    #: The tenant's accounts (Entra ID users): UPN and display name.
     users: tuple[tuple[str, str], ...] = field(default=())
+    #: Entra ID groups and their members: (group, member UPN) pairs.
+    groups: tuple[tuple[str, str], ...] = field(default=())
+    #: Accounts already in every site's User Information List (others must be ensured).
+    site_members: tuple[str, ...] = field(default=())
+    #: Graph list collections (lists, columns) are paged at this size.
+    page_size: int = 200
 
     def __post_init__(self) -> None:
         if not self.hostname or "/" in self.hostname or ":" in self.hostname:
@@ -54,3 +62,43 @@ class EmulatorConfig:
                 raise EmulatorConfigError(f"{name} must be between 0 and 1, not {value}")
         if self.upload_session_seconds <= 0:
             raise EmulatorConfigError("upload_session_seconds must be positive")
+        if self.page_size < 1:
+            raise EmulatorConfigError("page_size must be at least 1")
+        known = {upn.lower() for upn, _ in self.users}
+        for member in self.site_members:
+            if self.users and member.lower() not in known:
+                raise EmulatorConfigError(f"site member {member!r} is not one of the users")
+
+
+def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as source:
+            reader = csv.DictReader(source)
+            columns = set(reader.fieldnames or ())
+            missing = [c for c in required if c not in columns]
+            if missing:
+                raise EmulatorConfigError(f"{path}:1: the header must name {', '.join(required)}")
+            return [(reader.line_num, dict(row)) for row in reader]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EmulatorConfigError(f"{path}: cannot be read as UTF-8 CSV: {exc}") from exc
+
+
+def read_users(path: Path) -> tuple[tuple[str, str], ...]:
+    """Accounts from a CSV with a ``upn`` column (and optionally ``display_name``)."""
+    found: dict[str, str] = {}
+    for _line, row in _rows(path, ("upn",)):
+        upn = (row.get("upn") or "").strip()
+        if upn:
+            found.setdefault(upn, (row.get("display_name") or "").strip() or upn)
+    return tuple(found.items())
+
+
+def read_groups(path: Path) -> tuple[tuple[str, str], ...]:
+    """Group memberships from a CSV with ``group`` and ``member`` columns."""
+    pairs = []
+    for line, row in _rows(path, ("group", "member")):
+        group, member = (row.get("group") or "").strip(), (row.get("member") or "").strip()
+        if not group or not member:
+            raise EmulatorConfigError(f"{path}:{line}: group and member must both be set")
+        pairs.append((group, member))
+    return tuple(dict.fromkeys(pairs))

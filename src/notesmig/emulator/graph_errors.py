@@ -56,3 +56,12 @@ def error_body(code: str, message: str, client_request_id: str | None) -> dict[s
 
 def error_bytes(code: str, message: str, client_request_id: str | None) -> bytes:
     return json.dumps(error_body(code, message, client_request_id)).encode()
+
+
+class RestError(GraphError):
+    """An answer in SharePoint REST's error shape (``odata.error``)."""
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "odata.error": {"code": self.code, "message": {"lang": "en-US", "value": self.message}}
+        }

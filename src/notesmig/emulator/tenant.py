@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+import zlib
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -40,7 +41,7 @@ CREATE TABLE IF NOT EXISTS items (
     list_id TEXT NOT NULL, id INTEGER NOT NULL, fields TEXT, version INTEGER NOT NULL,
     created TEXT NOT NULL, modified TEXT NOT NULL, change INTEGER NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0, drive_item TEXT, guid TEXT NOT NULL,
-    PRIMARY KEY (list_id, id));
+    author INTEGER, editor INTEGER, PRIMARY KEY (list_id, id));
 CREATE INDEX IF NOT EXISTS items_change ON items (list_id, change);
 CREATE TABLE IF NOT EXISTS item_values (
     list_id TEXT NOT NULL, column TEXT NOT NULL, value TEXT NOT NULL, item INTEGER NOT NULL);
@@ -57,8 +58,10 @@ CREATE TABLE IF NOT EXISTS uploads (
     conflict TEXT NOT NULL, fs_info TEXT, expires REAL NOT NULL, total INTEGER,
     received INTEGER NOT NULL DEFAULT 0, completed INTEGER NOT NULL DEFAULT 0);
 """
+#: The app's own account: it creates and changes items unless told otherwise.
+ADMIN = "admin@contoso.onmicrosoft.com"
 _DEFAULT_USERS = (
-    ("admin@contoso.onmicrosoft.com", "移行 管理者"),
+    (ADMIN, "移行 管理者"),
     ("yamada.taro@contoso.onmicrosoft.com", "山田 太郎"),
     ("sato.hanako@contoso.onmicrosoft.com", "佐藤 花子"),
 )
@@ -97,6 +100,8 @@ class Tenant:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
         self._column_cache: dict[str, list[Column]] = {}
+        #: The UPN a delegated token acts as (None: the app itself, with full control).
+        self.acting_as: str | None = None
         self.drives = Drives(self)
         with self.transaction():
             self._provision()
@@ -137,21 +142,69 @@ class Tenant:
         self._ensure_users()
 
     def _ensure_users(self) -> None:
-        """The site users (SharePoint's User Information List): person columns hold their ids."""
+        """Every site's User Information List starts with the app's own account (the loader
+        acts as it) and the configured site members; other accounts must be ensured, as on
+        SharePoint, where the list only holds users who visited the site or were added."""
+        members = [ADMIN, *(m for m in self.config.site_members if m.lower() != ADMIN.lower())]
         for site in self.db.execute("SELECT id FROM sites").fetchall():
-            users = self.get_list(site["id"], USER_LIST)
-            known = {
-                json.loads(r["fields"]).get("EMail")
-                for r in self.db.execute(
-                    "SELECT fields FROM items WHERE list_id = ? AND deleted = 0", (users.id,)
-                )
-            }
-            for upn, name in self.config.users or _DEFAULT_USERS:
-                if upn not in known:
-                    self._insert_item(users, {"Title": name, "EMail": upn, "UserName": upn}, None)
+            for upn in members:
+                self.ensure_site_user(site["id"], upn)
+
+    # -- the directory (Entra ID) ---------------------------------------------------------
+
+    @property
+    def directory(self) -> dict[str, str]:
+        """UPN (lower case) -> display name, for every account of the tenant."""
+        accounts = dict(self.config.users or _DEFAULT_USERS)
+        accounts.setdefault(ADMIN, "移行 管理者")
+        return {upn.lower(): name for upn, name in accounts.items()}
+
+    def group_members(self, group: str) -> set[str]:
+        return {m.lower() for g, m in self.config.groups if g.lower() == group.lower()}
+
+    def is_group(self, name: str) -> bool:
+        return any(g.lower() == name.lower() for g, _ in self.config.groups)
+
+    def ensure_site_user(self, site_id: str, upn: str) -> int:
+        """The site user id of a directory account (or group), added to the site's User
+        Information List if it is not there yet; 400 for an account the tenant lacks."""
+        users = self.get_list(site_id, USER_LIST)
+        for row in self.db.execute(
+            "SELECT id, fields FROM items WHERE list_id = ? AND deleted = 0", (users.id,)
+        ):
+            if str(json.loads(row["fields"]).get("UserName", "")).lower() == upn.lower():
+                return int(row["id"])
+        name = self.directory.get(upn.lower())
+        if name is None and not self.is_group(upn):
+            raise GraphError(
+                400,
+                "-2146232832, Microsoft.SharePoint.SPException",
+                f"The specified user i:0#.f|membership|{upn} could not be found.",
+            )
+        kind = "group" if name is None else "user"
+        fields = {"Title": name or upn, "EMail": upn, "UserName": upn, "PrincipalKind": kind}
+        return self._insert_item(users, fields, None)
+
+    def site_user(self, site_id: str, user_id: int) -> dict[str, Any] | None:
+        users = self.get_list(site_id, USER_LIST)
+        row = self.db.execute(
+            "SELECT fields FROM items WHERE list_id = ? AND id = ? AND deleted = 0",
+            (users.id, user_id),
+        ).fetchone()
+        return json.loads(row["fields"]) if row else None
+
+    def site_users(self, site_id: str) -> list[tuple[int, dict[str, Any]]]:
+        users = self.get_list(site_id, USER_LIST)
+        return [
+            (int(r["id"]), json.loads(r["fields"]))
+            for r in self.db.execute(
+                "SELECT id, fields FROM items WHERE list_id = ? AND deleted = 0 ORDER BY id",
+                (users.id,),
+            )
+        ]
 
     def _user_list_columns(self, list_id: str) -> None:
-        for name in ("EMail", "UserName"):
+        for name in ("EMail", "UserName", "PrincipalKind"):
             self._store_column(
                 list_id, Column(name, name, "text", {"maxLength": 255}, builtin=True)
             )
@@ -418,7 +471,13 @@ class Tenant:
         return int(row["n"])
 
     def _validated(
-        self, row: ListRow, fields: Any, *, partial: bool, item_id: int | None
+        self,
+        row: ListRow,
+        fields: Any,
+        *,
+        partial: bool,
+        item_id: int | None,
+        graph: bool = True,
     ) -> dict[str, Any]:
         if not isinstance(fields, dict):
             raise bad_request("'fields' must be a JSON object.")
@@ -436,6 +495,10 @@ class Tenant:
                 raise bad_request(f"Field '{key}' is not recognized")
             if column.read_only:
                 raise bad_request(f"Field '{key}' is read-only.")
+            if column.facet == "hyperlinkOrPicture" and graph:
+                # Graph v1.0 cannot write hyperlink columns: SharePoint answers 400 "Invalid
+                # request" (microsoft-graph-docs #12638, msgraph-sdk-dotnet #2957).
+                raise bad_request("Invalid request")
             if column.facet == "personOrGroup" and user_ids is None:
                 user_ids = self.user_ids(row.site_id)
             lookup_ids: set[int] = set()
@@ -460,10 +523,7 @@ class Tenant:
                     (row.id, name, json.dumps(value)),
                 ).fetchone()
                 if clash is not None and clash["item"] != item_id:
-                    raise bad_request(
-                        "The list item could not be added or updated because duplicate values "
-                        f"were found in the following field(s) in the list: [{name}]."
-                    )
+                    raise unique_violation(name, value)
         return values
 
     def _index(self, row: ListRow, item_id: int, fields: dict[str, Any]) -> None:
@@ -492,9 +552,10 @@ class Tenant:
         item_id = int(counter["next_item"])
         self.db.execute("UPDATE lists SET next_item = ? WHERE id = ?", (item_id + 1, row.id))
         stamp = now_text()
+        actor = None if row.display_name == USER_LIST else self.actor_id(row.site_id)
         self.db.execute(
             "INSERT INTO items (list_id, id, fields, version, created, modified, change, "
-            "drive_item, guid) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
+            "drive_item, guid, author, editor) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
             (
                 row.id,
                 item_id,
@@ -504,6 +565,8 @@ class Tenant:
                 self._next_change(),
                 drive_item,
                 str(uuid.uuid4()),
+                actor,
+                actor,
             ),
         )
         self._index(row, item_id, fields)
@@ -542,12 +605,56 @@ class Tenant:
         fields = json.loads(item["fields"])
         fields.update(values)
         self.db.execute(
-            "UPDATE items SET fields = ?, version = version + 1, modified = ?, change = ? "
-            "WHERE list_id = ? AND id = ?",
-            (json.dumps(fields), now_text(), self._next_change(), row.id, item["id"]),
+            "UPDATE items SET fields = ?, version = version + 1, modified = ?, change = ?, "
+            "editor = ? WHERE list_id = ? AND id = ?",
+            (
+                json.dumps(fields),
+                now_text(),
+                self._next_change(),
+                self.actor_id(row.site_id),
+                row.id,
+                item["id"],
+            ),
         )
         self._index(row, item["id"], fields)
         return self.fields_json(row, self._item_row(row, item["id"]), None)
+
+    def actor_id(self, site_id: str) -> int:
+        """The site user id of whoever makes the current request (the app, unless a
+        delegated user token says otherwise)."""
+        return self.ensure_site_user(site_id, self.acting_as or ADMIN)
+
+    def set_system_fields(
+        self,
+        row: ListRow,
+        item_id: int,
+        values: dict[str, Any],
+        *,
+        new_version: bool,
+    ) -> None:
+        """Created, Modified, Author and Editor, as SharePoint REST may set them; other
+        fields (already validated) go into the item's values."""
+        item = self._item_row(row, item_id)
+        fields = json.loads(item["fields"])
+        columns: dict[str, Any] = {}
+        for name, value in values.items():
+            if name in ("Created", "Modified") or name in ("Author", "Editor"):
+                columns[name.lower()] = value
+            else:
+                fields[name] = value
+        if "modified" not in columns and new_version:
+            columns["modified"] = now_text()
+        if "editor" not in columns:
+            columns["editor"] = self.actor_id(row.site_id)
+        assignments = ", ".join(f"{key} = ?" for key in columns)
+        self.db.execute(
+            "UPDATE items SET fields = ?, change = ?, version = version + ?"  # noqa: S608 (column names are fixed above)
+            + (f", {assignments}" if assignments else "")
+            + " WHERE list_id = ? AND id = ?",
+            (json.dumps(fields), self._next_change(), 1 if new_version else 0,
+             *columns.values(), row.id, item_id),
+        )  # fmt: skip
+        self._index(row, item_id, fields)
 
     def delete_item(self, row: ListRow, item_id: str, if_match: str | None = None) -> None:
         item = self._item_row(row, item_id)
@@ -584,8 +691,8 @@ class Tenant:
                 "ContentType": "Document" if row.is_library else "Item",
                 "Created": item["created"],
                 "Modified": item["modified"],
-                "AuthorLookupId": "1",
-                "EditorLookupId": "1",
+                "AuthorLookupId": str(item["author"] or 1),
+                "EditorLookupId": str(item["editor"] or 1),
                 "_UIVersionString": f"{item['version']}.0",
                 "Attachments": False,
             }
@@ -617,14 +724,21 @@ class Tenant:
             "createdDateTime": item["created"],
             "lastModifiedDateTime": item["modified"],
             "webUrl": f"{self.list_url(row)}/DispForm.aspx?ID={item['id']}",
-            "createdBy": {"user": {"displayName": "移行 管理者"}},
-            "lastModifiedBy": {"user": {"displayName": "移行 管理者"}},
+            "createdBy": {"user": self.user_json(row.site_id, item["author"])},
+            "lastModifiedBy": {"user": self.user_json(row.site_id, item["editor"])},
             "parentReference": {"id": row.id, "siteId": row.site_id},
             "contentType": {"id": "0x0100", "name": "Document" if row.is_library else "Item"},
         }
         if expand_fields:
             body["fields"] = self.fields_json(row, item, select)
         return body
+
+    def user_json(self, site_id: str, user_id: int | None) -> dict[str, Any]:
+        """Graph's identity of a site user (``createdBy.user``)."""
+        found = self.site_user(site_id, user_id) if user_id else None
+        if found is None:
+            return {"displayName": "System Account"}
+        return {"displayName": found.get("Title"), "email": found.get("EMail")}
 
     def query_items(
         self,
@@ -696,6 +810,22 @@ class Tenant:
         if len(rows) > top:
             return rows[:top], int(rows[top - 1]["change"]), current
         return rows, None, current
+
+
+def unique_violation(column: str, value: Any) -> GraphError:
+    """SharePoint's refusal of a duplicate in a unique column. How it is worded, and with which
+    status, varies: SharePoint's REST message through Graph is a 400, but 409 and 500 answers
+    in other words are met too, so a client must not recognise it by its text. The variant is
+    chosen by the value, so the same request always gets the same answer."""
+    variant = zlib.crc32(json.dumps(value).encode()) % 3
+    if variant == 0:
+        return bad_request(
+            "The list item could not be added or updated because duplicate values "
+            f"were found in the following field(s) in the list: [{column}]."
+        )
+    if variant == 1:
+        return GraphError(409, "nameAlreadyExists", "An item with the same key already exists.")
+    return GraphError(500, "generalException", "General exception while processing")
 
 
 def _compare(left: Any, op: str, right: Any) -> bool:

@@ -1,7 +1,8 @@
-"""SharePoint's resource-unit throttling and the failures the real service produces.
+"""SharePoint's resource-unit throttling.
 
-Costs follow SharePoint's published resource units: 1 for a single-item read, 2 for a
-multi-item read, a create, update, delete or upload, 5 for permission operations; every
+Costs follow SharePoint's published resource units (``notesmig.spfacts.costs``): 1 for a
+single-item read, 2 for a multi-item read, a create, update, delete or upload, 5 for
+permission operations; every
 request inside ``$batch`` is counted on its own. The per-app budget refills continuously over
 a one-minute window (compressed by ``time_scale``). Over budget: 429 with an integer
 ``Retry-After`` kept under 180 s (the SDK's retry handler refuses longer waits), and once 80% of
@@ -11,7 +12,6 @@ the window is used every answer carries ``RateLimit-Limit``/``-Remaining``/``-Re
 from __future__ import annotations
 
 import math
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,33 +85,3 @@ class ResourceBudget:
             "RateLimit-Remaining": str(max(0, math.floor(self._tokens))),
             "RateLimit-Reset": str(reset),
         }
-
-
-FAULTS = ("429", "503", "500", "504", "reset", "slow")
-
-
-class FaultInjector:
-    """Seeded random failures: before a request does anything, or after a write committed."""
-
-    def __init__(self, rate: float, lost_rate: float, seed: int) -> None:
-        self.rate = rate
-        self.lost_rate = lost_rate
-        self._random = random.Random(seed)  # noqa: S311 (reproducible faults, not secrets)
-        self.injected: dict[str, int] = dict.fromkeys((*FAULTS, "lost"), 0)
-
-    def before(self, *, allow_connection_faults: bool = True) -> str | None:
-        if not self.rate or self._random.random() >= self.rate:
-            return None
-        kinds = FAULTS if allow_connection_faults else FAULTS[:4]
-        fault = self._random.choice(kinds)
-        self.injected[fault] += 1
-        return fault
-
-    def lose_response(self) -> bool:
-        if self.lost_rate and self._random.random() < self.lost_rate:
-            self.injected["lost"] += 1
-            return True
-        return False
-
-    def retry_after(self) -> int:
-        return self._random.randint(1, 3)

@@ -160,3 +160,16 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(32))
     message: Mapped[str | None] = mapped_column(Text)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class UnknownAccount(Base):
+    """A Notes name SharePoint knows no account for, per database (from the latest load)."""
+
+    __tablename__ = "unknown_accounts"
+    __table_args__ = (UniqueConstraint("database_id", "name", name="uq_unknown_accounts_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    database_id: Mapped[int] = mapped_column(ForeignKey("databases.id"))
+    name: Mapped[str] = mapped_column(Text)
+    occurrences: Mapped[int] = mapped_column(Integer, default=0)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

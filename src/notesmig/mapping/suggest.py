@@ -9,10 +9,12 @@ item name stays as the display name.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -20,7 +22,8 @@ from pathlib import Path
 from notesmig.dxl.blobs import BlobStore
 from notesmig.dxl.datetimes import DateTimeRange
 from notesmig.dxl.model import DatabaseInfo, NotesDocument, as_text
-from notesmig.dxl.scan import scan_file
+from notesmig.dxl.scan import peek_database, scan_file
+from notesmig.errors import TerminalError
 from notesmig.mapping.model import SYSTEM_COLUMN_NAMES, ColumnType
 from notesmig.spfacts.columns import is_system_field
 from notesmig.spfacts.limits import TEXT_MAX_LENGTH as TEXT_LIMIT
@@ -62,31 +65,74 @@ class Suggestion:
     title: str | None
     yaml: str
     documents: int
+    #: The file name the draft is written under in a mappings folder.
+    file_name: str = "mapping.yaml"
+
+
+class SuggestError(TerminalError, ValueError):
+    """An export a mapping cannot be drafted from (names the file and why)."""
 
 
 def suggest(path: Path, *, site: str = DEFAULT_SITE) -> Suggestion:
     """Read one DXL export and draft its mapping."""
-    report, documents = scan_file(path, BlobStore(None))
+    return suggest_files([path], site=site)
+
+
+def suggest_files(paths: list[Path], *, site: str = DEFAULT_SITE) -> Suggestion:
+    """Draft one mapping from every export of one database (what all of them hold)."""
     forms: dict[str, FormStats] = {}
     form_of: dict[str, str] = {}
     parents: list[tuple[str, str]] = []
-    for document in documents:
-        _observe(document, forms, form_of, parents)
-    if report.failed:
-        raise ValueError(
-            f"{path}: cannot draft a mapping from a file that does not read: "
-            f"{report.errors[-1].message}"
-        )
+    info: DatabaseInfo | None = None
+    for path in paths:
+        report, documents = scan_file(path, BlobStore(None))
+        for document in documents:
+            _observe(document, forms, form_of, parents)
+        if report.failed:
+            raise SuggestError(
+                f"{path}: cannot draft a mapping from a file that does not read: "
+                f"{report.errors[-1].message}"
+            )
+        found = report.database or DatabaseInfo(source=path)
+        if info is None or (not info.design and found.design):
+            info = found
+        elif found.design:
+            info.design.extend(found.design)
     for form_name, parent in parents:
         parent_form = form_of.get(parent)
         if parent_form is not None:
             forms[form_name].responses_to[parent_form] += 1
-    info = report.database or DatabaseInfo(source=path)
+    assert info is not None
     replica = (info.replica_id or "").upper()
     if not re.fullmatch(r"[0-9A-F]{16}", replica):
-        raise ValueError(f"{path}: the export carries no replica id; a mapping needs one")
-    yaml_text = _render(path, info, forms, _design_fields(info), site)
-    return Suggestion(replica, info.title, yaml_text, sum(f.documents for f in forms.values()))
+        raise SuggestError(f"{paths[0]}: the export carries no replica id; a mapping needs one")
+    yaml_text = _render(paths, info, forms, _design_fields(info), site)
+    count = sum(f.documents for f in forms.values())
+    return Suggestion(replica, info.title, yaml_text, count, f"{paths[0].stem}.yaml")
+
+
+def suggest_databases(
+    files: list[Path], *, site: str = DEFAULT_SITE
+) -> Iterator[Suggestion | SuggestError]:
+    """One draft per database (several exports of one replica id are one database), or why
+    not. Each draft's file name is its first export's stem, with the replica id added where
+    two databases share a stem."""
+    by_replica: dict[str, list[Path]] = defaultdict(list)
+    for path in files:
+        replica, _title = peek_database(path)
+        by_replica[replica or f"?{path}"].append(path)
+    stems = Counter(paths[0].stem for paths in by_replica.values())
+    for paths in by_replica.values():
+        try:
+            drafted = suggest_files(paths, site=site)
+        except SuggestError as exc:
+            yield exc
+            continue
+        if stems[paths[0].stem] > 1:
+            drafted = dataclasses.replace(
+                drafted, file_name=f"{paths[0].stem}-{drafted.replica_id}.yaml"
+            )
+        yield drafted
 
 
 def _observe(
@@ -226,22 +272,24 @@ def _list_of(form: FormStats, forms: dict[str, FormStats], title: str) -> str:
 
 
 def _render(
-    path: Path,
+    paths: list[Path],
     info: DatabaseInfo,
     forms: dict[str, FormStats],
     design: dict[tuple[str, str], str],
     site: str,
 ) -> str:
+    path = paths[0]
     title = (info.title or path.stem).strip() or path.stem
+    names = ", ".join(p.name for p in paths)
     lines = [
-        f"# notesmig mapping drafted by `notesmig map suggest` from {path.name}.",
+        f"# notesmig mapping drafted by `notesmig map suggest` from {names}.",
         f"# {title}: {sum(f.documents for f in forms.values())} documents in {len(forms)} form(s).",
         "# Review every list, column and type; the draft runs as it is.",
         "version: 1",
         "database:",
         f"  replica_id: {_q((info.replica_id or '').upper())}",
         f"  title: {_q(title)}",
-        f"  source: {_q(path.name)}",
+        f"  source: {_q(names)}",
         "target:",
         f"  site: {_q(site)}",
         "users:",

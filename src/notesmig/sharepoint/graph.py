@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,12 +23,16 @@ from kiota_abstractions.request_information import RequestInformation
 from msgraph.graph_request_adapter import GraphRequestAdapter
 
 from notesmig.errors import TerminalError, TransientError
+from notesmig.sharepoint.budget import ResourceBudget, retry_after
 from notesmig.spfacts.costs import COST_READ, COST_WRITE
 from notesmig.spfacts.limits import BATCH_LIMIT
 
 log = logging.getLogger("notesmig.sharepoint")
 
-RETRYABLE = {429, 500, 502, 503, 504}
+RETRYABLE = frozenset({429, 500, 502, 503, 504})
+#: A refused create with 500 may be SharePoint's unique-key violation (the item exists): the
+#: caller looks the item up instead of sending the create again.
+CREATE_RETRYABLE = frozenset({429, 502, 503, 504})
 
 
 class GraphTransientError(TransientError):
@@ -47,53 +49,6 @@ class GraphRequestError(TerminalError):
         self.message = message
 
 
-class ResourceBudget:
-    """A token bucket of SharePoint resource units, kept just under the tenant's limit.
-
-    Every request takes its units before it is sent, so a run goes as fast as the budget
-    allows and rarely meets a 429; a ``Retry-After`` pauses everyone for exactly that long.
-    One budget is shared by every task of a process (one tenant). It starts empty, paced at the
-    sustained rate: several tasks starting together must not each spend a full window at once.
-    """
-
-    def __init__(
-        self, per_minute: float, *, headroom: float = 0.95, window_seconds: float = 60.0
-    ) -> None:
-        self.capacity = max(1.0, per_minute * headroom) if per_minute else 0.0
-        self.rate = self.capacity / window_seconds if per_minute else 0.0
-        self._tokens = 0.0
-        self._last = time.monotonic()
-        self._paused_until = 0.0
-        self._lock = asyncio.Lock()
-        self.used = 0
-        self.waits = 0.0
-
-    async def take(self, units: int) -> None:
-        self.used += units
-        if not self.rate:
-            return
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                if now < self._paused_until:
-                    await self._sleep(self._paused_until - now)
-                    continue
-                self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
-                self._last = now
-                if self._tokens >= units:
-                    self._tokens -= units
-                    return
-                await self._sleep((units - self._tokens) / self.rate)
-
-    async def _sleep(self, seconds: float) -> None:
-        self.waits += seconds
-        await asyncio.sleep(seconds)
-
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-        self._tokens = 0.0
-
-
 @dataclass(frozen=True)
 class SubRequest:
     id: str
@@ -102,6 +57,8 @@ class SubRequest:
     body: dict[str, Any] | None = None
     cost: int = COST_WRITE
     headers: dict[str, str] = field(default_factory=dict)
+    #: Statuses retried after their Retry-After; any other is handed back to the caller.
+    retry: frozenset[int] = RETRYABLE
 
 
 @dataclass(frozen=True)
@@ -140,18 +97,6 @@ class GraphStats:
     writes: int = 0
 
 
-def retry_after(headers: dict[str, str], attempt: int) -> float:
-    """Seconds to wait: the service's Retry-After (fractional honoured), else backoff."""
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                break
-    backoff: float = min(30.0, 0.5 * 2**attempt)
-    return backoff * (0.5 + random.random() / 2)  # noqa: S311 (jitter, not security)
-
-
 class Graph:
     """Graph calls through one SDK request adapter, sharing one resource budget."""
 
@@ -163,6 +108,13 @@ class Graph:
         self.attempts = attempts
         self.stats = GraphStats()
         self.base = adapter.base_url.rstrip("/")
+
+    def relative(self, link: str) -> str:
+        """A ``@odata.nextLink`` as a path under this Graph endpoint; a link to any other
+        host is refused (the token must not follow it)."""
+        if not link.startswith(self.base + "/"):
+            raise GraphRequestError(0, "foreignLink", f"a next link left the endpoint: {link}")
+        return link[len(self.base) :]
 
     async def batch(self, requests: list[SubRequest]) -> dict[str, SubResponse]:
         """Send up to 20 requests as one ``$batch``; retry the throttled or failed ones."""
@@ -187,7 +139,8 @@ class Graph:
                 continue
             waits = []
             for answer in answers:
-                if answer.status in RETRYABLE:
+                request = pending.get(answer.id)
+                if request is not None and answer.status in request.retry:
                     waits.append(retry_after(answer.headers, attempt))
                     self.stats.retried += 1
                     if answer.status == 429:
@@ -220,7 +173,7 @@ class Graph:
         }
         self.stats.requests += len(requests)
         self.stats.writes += sum(1 for r in requests if r.method != "GET")
-        raw = await self.send("POST", "/$batch", payload)
+        raw = await self.send("POST", "/$batch", payload, count=False)
         try:
             parsed = json.loads(raw)
             return [
@@ -243,8 +196,11 @@ class Graph:
         *,
         content: bytes | None = None,
         content_type: str = "application/json",
+        count: bool = True,
     ) -> bytes:
         """One request through the SDK's adapter; returns the raw answer."""
+        if count:  # a $batch counts its sub-requests instead
+            self.stats.requests += 1
         info = RequestInformation()
         info.http_method = Method(method)
         info.url = f"{self.base}{path}"

@@ -2,7 +2,9 @@
 
 A missing list or library is created with all its columns; an existing one has its columns
 checked: a missing column is added, a column of another type stops the run with a clear error
-(never a silent change to what the customer already has).
+(never a silent change to what the customer already has). What SharePoint calls each column
+(its internal name, which may be cut or encoded) is read back, and the loader writes values
+under that name.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from notesmig.spfacts.columns import COLUMN_FACETS
 from notesmig.spfacts.costs import COST_LIST
 from notesmig.spfacts.names import encode_internal_name
 
-USER_LIST = "User Information List"
+#: Columns every migrated file carries in its library.
+LIBRARY_UNID = "NotesUNID"
+LIBRARY_ORIGINAL_NAME = "NotesOriginalName"
+LIBRARY_ITEM_LINK = "NotesItem"
+LIBRARY_FILE_KEY = "NotesFileKey"
 
 
 class ProvisioningError(TerminalError):
@@ -35,16 +41,39 @@ class ColumnSpec:
         return next(k for k in self.body if k in COLUMN_FACETS)
 
 
+@dataclass(frozen=True)
+class SiteRef:
+    """A target site: Graph's id, its server-relative path (for REST), its URL."""
+
+    id: str
+    path: str
+    web_url: str
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """A provisioned column: the name SharePoint gave it, what it holds, single or multi."""
+
+    internal: str
+    facet: str
+    multi: bool = False
+
+
 @dataclass
 class Target:
-    """A provisioned list or library: ids and what each column holds."""
+    """A provisioned list or library: ids and its columns by the name the mapping gives."""
 
     title: str
     id: str
     web_url: str
-    columns: dict[str, str] = field(default_factory=dict)  # API name -> facet
-    multi: set[str] = field(default_factory=set)
+    site_id: str
+    #: The site's server-relative path (``/sites/x``), where its REST API is.
+    site_path: str
+    columns: dict[str, ColumnInfo] = field(default_factory=dict)
     drive_id: str | None = None
+
+    def column(self, name: str) -> ColumnInfo | None:
+        return self.columns.get(name)
 
 
 def column_body(
@@ -114,46 +143,47 @@ def list_columns(mapping: Mapping, title: str) -> list[ColumnSpec]:
 
 def library_columns() -> list[ColumnSpec]:
     return [
-        ColumnSpec("NotesUNID", {"text": {"maxLength": 255}, "indexed": True}),
-        ColumnSpec("NotesOriginalName", {"text": {"maxLength": 255}}),
-        ColumnSpec("NotesItem", {"hyperlinkOrPicture": {}}),
+        ColumnSpec(LIBRARY_UNID, {"text": {"maxLength": 255}, "indexed": True}),
+        ColumnSpec(LIBRARY_ORIGINAL_NAME, {"text": {"maxLength": 255}}),
+        ColumnSpec(LIBRARY_FILE_KEY, {"text": {"maxLength": 255}}),
+        ColumnSpec(LIBRARY_ITEM_LINK, {"hyperlinkOrPicture": {}}),
     ]
+
+
+def _facet_of(column: dict[str, Any]) -> str | None:
+    return next((k for k in column if k in COLUMN_FACETS), None)
 
 
 class Provisioner:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
 
-    async def site_id(self, site: str) -> str:
+    async def site(self, site: str) -> SiteRef:
+        """The site a mapping names (``host:/sites/name``)."""
         host, _, path = site.partition(":")
         found = await self.graph.get_json(f"/sites/{quote(host)}:{quote(path)}:")
-        return str(found["id"])
+        return SiteRef(str(found["id"]), quote(path.rstrip("/")), str(found.get("webUrl", "")))
 
-    async def site_users(self, site_id: str) -> dict[str, int]:
-        """UPN (lower case) -> the id person columns take, from the site's user list."""
-        users: dict[str, int] = {}
-        path = f"/sites/{site_id}/lists/{quote(USER_LIST)}/items?$expand=fields&$top=500"
+    async def _pages(self, path: str) -> list[dict[str, Any]]:
+        """Every entry of a collection, following ``@odata.nextLink``."""
+        entries: list[dict[str, Any]] = []
         while path:
             page = await self.graph.get_json(path, COST_LIST)
-            for item in page.get("value", []):
-                fields = item.get("fields", {})
-                for key in ("EMail", "UserName"):
-                    if fields.get(key):
-                        users[str(fields[key]).lower()] = int(item["id"])
+            entries.extend(page.get("value", []))
             next_link = page.get("@odata.nextLink")
-            path = next_link.removeprefix(self.graph.base) if next_link else ""
-        return users
+            path = self.graph.relative(next_link) if next_link else ""
+        return entries
 
     async def _find(self, site_id: str, title: str) -> dict[str, Any] | None:
-        existing = await self.graph.get_json(f"/sites/{site_id}/lists", COST_LIST)
-        for entry in existing.get("value", []):
-            if entry["displayName"].casefold() == title.casefold():
+        for entry in await self._pages(f"/sites/{site_id}/lists"):
+            if str(entry.get("displayName", "")).casefold() == title.casefold():
                 return dict(entry)
         return None
 
     async def ensure(
-        self, site_id: str, title: str, template: str, columns: list[ColumnSpec]
+        self, site: SiteRef, title: str, template: str, columns: list[ColumnSpec]
     ) -> Target:
+        site_id = site.id
         found = await self._find(site_id, title)
         if found is None:
             body = {
@@ -172,40 +202,45 @@ class Provisioner:
             raise ProvisioningError(
                 f"{title!r} exists as a {found.get('list', {}).get('template')}, not a {template}"
             )
-        target = Target(title, found["id"], found.get("webUrl", ""))
-        present = await self.graph.get_json(
-            f"/sites/{site_id}/lists/{target.id}/columns", COST_LIST
-        )
-        by_name = {c["name"]: c for c in present.get("value", [])}
+        assert found is not None
+        target = Target(title, found["id"], found.get("webUrl", ""), site_id, site.path)
+        columns_path = f"/sites/{site_id}/lists/{target.id}/columns"
+        present = await self._pages(columns_path)
+        by_name = {c["name"]: c for c in present}
         for column in columns:
             internal = encode_internal_name(column.name)
             current = by_name.get(internal)
             if current is None:
                 try:
                     current = await self.graph.write_json(
-                        "POST",
-                        f"/sites/{site_id}/lists/{target.id}/columns",
-                        {"name": column.name, **column.body},
+                        "POST", columns_path, {"name": column.name, **column.body}
                     )
                 except GraphRequestError as exc:
                     if exc.status != 409:
                         raise
-                    again = await self.graph.get_json(
-                        f"/sites/{site_id}/lists/{target.id}/columns", COST_LIST
-                    )
-                    current = next(c for c in again.get("value", []) if c["name"] == internal)
-            elif column.facet not in current:
-                actual = next((k for k in current if k in COLUMN_FACETS), "unknown")
-                raise ProvisioningError(
-                    f"column {internal!r} of {title!r} is {actual} in SharePoint; the mapping "
-                    f"needs {column.facet}. Change the mapping or the column; notesmig will not "
-                    "change it."
+                    again = await self._pages(columns_path)
+                    current = next(c for c in again if c["name"] == internal)
+            else:
+                actual = _facet_of(current)
+                # Graph reads a hyperlink column back without its hyperlinkOrPicture facet
+                # (microsoft-graph-toolkit #1614, alcionai/corso #4971): no facet is taken
+                # as the hyperlink it was created as.
+                matches = actual == column.facet or (
+                    actual is None and column.facet == "hyperlinkOrPicture"
                 )
-            target.columns[internal] = column.facet
-            facet = current.get(column.facet, {}) if isinstance(current, dict) else {}
-            if facet.get("allowMultipleSelection") or facet.get("displayAs") == "checkBoxes":
-                target.multi.add(internal)
-        target.columns.setdefault("Title", "text")
+                if not matches:
+                    raise ProvisioningError(
+                        f"column {internal!r} of {title!r} is {actual or 'unknown'} in "
+                        f"SharePoint; the mapping needs {column.facet}. Change the mapping or "
+                        "the column; notesmig will not change it."
+                    )
+            assert isinstance(current, dict)
+            facet = current.get(column.facet) or {}
+            multi = bool(
+                facet.get("allowMultipleSelection") or facet.get("displayAs") == "checkBoxes"
+            )
+            target.columns[column.name] = ColumnInfo(str(current["name"]), column.facet, multi)
+        target.columns.setdefault("Title", ColumnInfo("Title", "text"))
         if template == "documentLibrary":
             drive = await self.graph.get_json(f"/sites/{site_id}/lists/{target.id}/drive")
             target.drive_id = str(drive["id"])

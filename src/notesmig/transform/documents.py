@@ -10,16 +10,22 @@ permissions whose every reader resolved (``readers: restrict``), else held back 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-
-import pandas as pd
 
 from notesmig.dxl.model import Item, NotesDocument
 from notesmig.dxl.records import document_sha256
 from notesmig.mapping.model import FormMapping, Mapping
 from notesmig.mapping.users import UserDirectory, abbreviate
+from notesmig.records import (
+    DatabaseTotals,
+    FileRow,
+    ItemRow,
+    LinkRow,
+    Outcome,
+    PermissionPlan,
+)
 from notesmig.spfacts.limits import MULTILINE_MAX_LENGTH
 from notesmig.transform.files import FolderNames, folder_name
 from notesmig.transform.values import ConversionError, convert, utc_text
@@ -67,69 +73,10 @@ def _unreadable_access(document: NotesDocument) -> list[str]:
     return problems
 
 
-@dataclass(frozen=True)
-class ItemRow:
-    """One list item to create or update: the list, the fields, where it sits in the tree."""
-
-    database: str
-    unid: str
-    list: str
-    fields: dict[str, Any]
-    parent_unid: str | None
-    depth: int
-    sha256: str
-
-
-@dataclass(frozen=True)
-class FileRow:
-    """One file for a document library, with where its bytes are in the extract."""
-
-    database: str
-    unid: str
-    library: str
-    folder: str
-    name: str
-    original_name: str
-    size: int
-    sha256: str | None
-    blob: str | None
-    kind: str
-    created: str | None
-    modified: str | None
-    content: str | None = None  # generated files (rich text too long for a column)
-
-
-@dataclass(frozen=True)
-class PermissionPlan:
-    database: str
-    unid: str
-    readers: tuple[str, ...]
-    editors: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """Why a document did not become a row (quarantine or exclusion)."""
-
-    database: str
-    unid: str
-    form: str | None
-    reason: str
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class LinkRow:
-    database: str
-    unid: str
-    kind: str
-    target_database: str | None
-    target_view: str | None
-    target_document: str | None
-
-
 @dataclass
-class DatabaseTotals:
+class _Counts:
+    """One database's counts while its documents are transformed."""
+
     extracted: int = 0
     transformed: int = 0
     quarantined: int = 0
@@ -151,18 +98,25 @@ class TransformResult:
     quarantined: list[Outcome] = field(default_factory=list)
     excluded: list[Outcome] = field(default_factory=list)
     links: list[LinkRow] = field(default_factory=list)
-    totals: dict[str, DatabaseTotals] = field(default_factory=lambda: defaultdict(DatabaseTotals))
+    counts: dict[str, _Counts] = field(default_factory=lambda: defaultdict(_Counts))
     unknown_users: Counter[str] = field(default_factory=Counter)
 
-    def frames(self, batch_size: int = 500) -> Iterator[tuple[str, pd.DataFrame]]:
-        """Rows as DataFrames per list, in load order (parents first), ``batch_size`` at a time."""
-        by_list: dict[str, list[ItemRow]] = defaultdict(list)
-        for row in self.rows:
-            by_list[row.list].append(row)
-        for name, rows in by_list.items():
-            for start in range(0, len(rows), batch_size):
-                chunk = rows[start : start + batch_size]
-                yield name, pd.DataFrame([row.fields for row in chunk])
+    @property
+    def totals(self) -> dict[str, DatabaseTotals]:
+        """Per database: extracted = transformed + quarantined + excluded, and what was seen."""
+        return {
+            database: DatabaseTotals(
+                extracted=counts.extracted,
+                transformed=counts.transformed,
+                quarantined=counts.quarantined,
+                excluded=counts.excluded,
+                files=counts.files,
+                overflow_files=counts.overflow_files,
+                unmapped_items=dict(counts.unmapped_items.most_common()),
+                unknown_users=dict(self.unknown_users.most_common()),
+            )
+            for database, counts in sorted(self.counts.items())
+        }
 
 
 class Transformer:
@@ -184,7 +138,7 @@ class Transformer:
         names: dict[str, FolderNames] = {}
         for document in documents:
             database = (document.database_replica or "").upper()
-            totals = result.totals[database]
+            totals = result.counts[database]
             totals.extracted += 1
             row = self._document(document, database, result, names)
             if row is not None:
@@ -204,16 +158,22 @@ class Transformer:
         names: dict[str, FolderNames],
     ) -> ItemRow | None:
         unid = document.unid or f"NOTEID-{document.noteid}"
-        totals = result.totals[database]
+        totals = result.counts[database]
         mapping = self.mappings.get(database)
 
         def exclude(reason: str) -> None:
             totals.excluded += 1
-            result.excluded.append(Outcome(database, unid, document.form, reason))
+            result.excluded.append(
+                Outcome(database=database, unid=unid, form=document.form, reason=reason)
+            )
 
         def hold(reason: str, detail: str = "") -> None:
             totals.quarantined += 1
-            result.quarantined.append(Outcome(database, unid, document.form, reason, detail))
+            result.quarantined.append(
+                Outcome(
+                    database=database, unid=unid, form=document.form, reason=reason, detail=detail
+                )
+            )
 
         if mapping is None:
             exclude(f"database {database or '(unknown)'} has no mapping")
@@ -252,7 +212,9 @@ class Transformer:
                 )
                 return None
             editors, _ = self._principals(authors, users)
-            plan = PermissionPlan(database, unid, tuple(resolved), tuple(editors))
+            plan = PermissionPlan(
+                database=database, unid=unid, readers=tuple(resolved), editors=tuple(editors)
+            )
         broken = [a for a in document.attachments if a.error is not None]
         if broken:
             hold("attachment unreadable", "; ".join(f"{a.name}: {a.error}" for a in broken))
@@ -276,12 +238,26 @@ class Transformer:
         if plan is not None:
             result.permissions.append(plan)
         result.links.extend(
-            LinkRow(database, unid, link.kind, link.database, link.view, link.document)
+            LinkRow(
+                database=database,
+                unid=unid,
+                kind=link.kind,
+                target_database=link.database,
+                target_view=link.view,
+                target_document=link.document,
+            )
             for link in document.links
         )
         totals.transformed += 1
         return ItemRow(
-            database, unid, form.list, fields, document.parent_unid, 0, fields["SourceSha256"]
+            database=database,
+            unid=unid,
+            list=form.list,
+            form=document.form,
+            fields=fields,
+            parent_unid=document.parent_unid,
+            depth=0,
+            sha256=fields["SourceSha256"],
         )
 
     @staticmethod
@@ -302,7 +278,7 @@ class Transformer:
         mapping: Mapping,
         form: FormMapping,
         users: UserDirectory,
-        totals: DatabaseTotals,
+        totals: _Counts,
     ) -> dict[str, Any]:
         fields: dict[str, Any] = {
             "NotesUNID": document.unid,
@@ -369,18 +345,18 @@ class Transformer:
             name = placer.place(form.library, folder, attachment.name)
             rows.append(
                 FileRow(
-                    database,
-                    unid,
-                    form.library,
-                    folder,
-                    name,
-                    attachment.name,
-                    attachment.size,
-                    attachment.sha256,
-                    attachment.blob,
-                    attachment.kind,
-                    utc_text(attachment.created) if attachment.created else None,
-                    utc_text(attachment.modified) if attachment.modified else None,
+                    database=database,
+                    unid=unid,
+                    library=form.library,
+                    folder=folder,
+                    name=name,
+                    original_name=attachment.name,
+                    size=attachment.size,
+                    sha256=attachment.sha256,
+                    blob=attachment.blob,
+                    kind=attachment.kind,
+                    created=utc_text(attachment.created) if attachment.created else None,
+                    modified=utc_text(attachment.modified) if attachment.modified else None,
                 )
             )
         for spec in overflow:
@@ -388,19 +364,19 @@ class Transformer:
             name = placer.place(form.library, folder, f"{spec.column}.html")
             rows.append(
                 FileRow(
-                    database,
-                    unid,
-                    form.library,
-                    folder,
-                    name,
-                    f"{spec.item}.html",
-                    len(content.encode("utf-8")),
-                    None,
-                    None,
-                    "richtext-overflow",
-                    fields.get("NotesCreated"),
-                    fields.get("NotesModified"),
-                    content,
+                    database=database,
+                    unid=unid,
+                    library=form.library,
+                    folder=folder,
+                    name=name,
+                    original_name=f"{spec.item}.html",
+                    size=len(content.encode("utf-8")),
+                    sha256=None,
+                    blob=None,
+                    kind="richtext-overflow",
+                    created=fields.get("NotesCreated"),
+                    modified=fields.get("NotesModified"),
+                    content=content,
                 )
             )
             fields[spec.column] = (
@@ -434,15 +410,7 @@ class Transformer:
                     level,
                     document.created.timestamp() if document.created else 0.0,
                     row.unid,
-                    ItemRow(
-                        row.database,
-                        row.unid,
-                        row.list,
-                        row.fields,
-                        row.parent_unid,
-                        level,
-                        row.sha256,
-                    ),
+                    row.model_copy(update={"depth": level}),
                 )
             )
         ordered.sort(key=lambda entry: (entry[0], entry[1], entry[2]))

@@ -9,20 +9,33 @@ transitions are idempotent, so an interrupted run is simply run again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from notesmig.dxl.model import NotesDocument
 from notesmig.dxl.records import document_from_json, document_sha256
 from notesmig.extract import DOCUMENTS_FILE, SUMMARY_FILE
 from notesmig.ledger import DocumentRecord, Ledger
 from notesmig.mapping.model import Mapping
+from notesmig.records import ItemRow, write_records
 from notesmig.transform.documents import Transformer, TransformResult
+
+ITEMS_DIR = "items"
+FILES_FILE = "files.jsonl"
+PERMISSIONS_FILE = "permissions.jsonl"
+QUARANTINE_FILE = "quarantine.jsonl"
+EXCLUDED_FILE = "excluded.jsonl"
+LINKS_FILE = "links.jsonl"
+
+
+def list_file_name(title: str) -> str:
+    """The file of a list's rows: named from a hash of its title, never from the title itself
+    (a title comes from data: ``../x``, ``/`` or a long Japanese name must not make a path)."""
+    return hashlib.sha256(title.encode("utf-8")).hexdigest()[:16] + ".jsonl"
 
 
 def read_documents(extract_dir: Path) -> Iterator[NotesDocument]:
@@ -48,48 +61,29 @@ def run_transform(
 
 def _write(out_dir: Path, result: TransformResult) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "items").mkdir(exist_ok=True)
-    by_list: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    items = out_dir / ITEMS_DIR
+    items.mkdir(exist_ok=True)
+    by_list: dict[str, list[ItemRow]] = defaultdict(list)
     for row in result.rows:
-        by_list[row.list].append(
-            {
-                "database": row.database,
-                "unid": row.unid,
-                "depth": row.depth,
-                "parent_unid": row.parent_unid,
-                "fields": row.fields,
-            }
-        )
-    for name in {p.stem for p in (out_dir / "items").glob("*.jsonl")} - set(by_list):
-        (out_dir / "items" / f"{name}.jsonl").unlink()
-    for name, rows in by_list.items():
-        _write_lines(out_dir / "items" / f"{name}.jsonl", rows)
-    _write_lines(out_dir / "files.jsonl", [asdict(f) for f in result.files])
-    _write_lines(out_dir / "permissions.jsonl", [asdict(p) for p in result.permissions])
-    _write_lines(out_dir / "quarantine.jsonl", [asdict(q) for q in result.quarantined])
-    _write_lines(out_dir / "excluded.jsonl", [asdict(e) for e in result.excluded])
-    _write_lines(out_dir / "links.jsonl", [asdict(link) for link in result.links])
+        by_list[row.list].append(row)
+    names = {list_file_name(name): rows for name, rows in by_list.items()}
+    for stale in {p.name for p in items.glob("*.jsonl")} - set(names):
+        (items / stale).unlink()
+    for name, rows in names.items():
+        write_records(items / name, rows)
+    write_records(out_dir / FILES_FILE, result.files)
+    write_records(out_dir / PERMISSIONS_FILE, result.permissions)
+    write_records(out_dir / QUARANTINE_FILE, result.quarantined)
+    write_records(out_dir / EXCLUDED_FILE, result.excluded)
+    write_records(out_dir / LINKS_FILE, result.links)
     summary = {
         "databases": {
-            database: {
-                "extracted": totals.extracted,
-                "transformed": totals.transformed,
-                "quarantined": totals.quarantined,
-                "excluded": totals.excluded,
-                "balanced": totals.balanced,
-                "files": totals.files,
-                "overflow_files": totals.overflow_files,
-                "unmapped_items": dict(totals.unmapped_items.most_common()),
-            }
-            for database, totals in sorted(result.totals.items())
+            database: {**totals.model_dump(), "balanced": totals.balanced}
+            for database, totals in result.totals.items()
         },
         "unknown_users": dict(result.unknown_users.most_common()),
     }
     _write_text(out_dir / SUMMARY_FILE, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-
-
-def _write_lines(path: Path, rows: list[dict[str, Any]]) -> None:
-    _write_text(path, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows))
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -135,20 +129,7 @@ def _record(
                 (q.unid, q.reason, q.detail) for q in result.quarantined if q.database == database
             ],
             excluded=[(e.unid, e.reason) for e in result.excluded if e.database == database],
-            files=[
-                {
-                    "unid": f.unid,
-                    "original_name": f.original_name,
-                    "library": f.library,
-                    "folder": f.folder,
-                    "name": f.name,
-                    "sha256": f.sha256,
-                    "size": f.size,
-                    "kind": f.kind,
-                }
-                for f in result.files
-                if f.database == database
-            ],
+            files=[f for f in result.files if f.database == database],
             links=[
                 (link.unid, link.kind, link.target_database, link.target_view, link.target_document)
                 for link in result.links

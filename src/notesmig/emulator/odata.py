@@ -1,0 +1,104 @@
+"""OData query options as the emulator reads them: ``$top``, ``$skiptoken``, ``$expand``,
+``$select``, ``$filter`` (``eq ne gt ge lt le``, ``startswith``, ``and``) and next links."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from notesmig.emulator.graph_errors import bad_request
+from notesmig.emulator.http import Request
+
+_FILTER_TERM = re.compile(
+    r"""^\s*(?:fields/(?P<field>\w+)\s+(?P<op>eq|ne|gt|ge|lt|le)\s+(?P<value>'(?:[^']|'')*'|[^\s)]+)
+         |startswith\(\s*fields/(?P<sfield>\w+)\s*,\s*(?P<svalue>'(?:[^']|'')*')\s*\))\s*$""",
+    re.VERBOSE,
+)
+
+
+def int_param(query: dict[str, str], name: str, default: int, *, maximum: int) -> int:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) > maximum:
+        raise bad_request(f"The query parameter {name} must be a whole number up to {maximum}.")
+    return int(raw)
+
+
+def expand_fields(query: dict[str, str]) -> tuple[bool, set[str] | None]:
+    expand = query.get("$expand", "")
+    if not expand:
+        return False, None
+    match = re.fullmatch(r"\s*fields(?:\(\s*\$?select\s*=\s*([^)]*)\))?\s*", expand)
+    if match is None:
+        raise bad_request(
+            f"$expand={expand} is not supported here; use fields or fields(select=...)."
+        )
+    if match.group(1) is None:
+        return True, None
+    return True, {name.strip() for name in match.group(1).split(",") if name.strip()}
+
+
+def select(query: dict[str, str]) -> set[str] | None:
+    raw = query.get("$select")
+    return {s.strip() for s in raw.split(",") if s.strip()} if raw else None
+
+
+def parse_filter(text: str) -> list[tuple[str, str, Any]]:
+    if not text.strip():
+        return []
+    conditions = []
+    for term in re.split(r"\s+and\s+(?=(?:[^']*'[^']*')*[^']*$)", text):
+        match = _FILTER_TERM.match(term)
+        if match is None:
+            raise bad_request(f"Invalid filter clause: {term.strip()!r}")
+        if match.group("sfield"):
+            conditions.append((match.group("sfield"), "startswith", literal(match.group("svalue"))))
+        else:
+            conditions.append(
+                (match.group("field"), match.group("op"), literal(match.group("value")))
+            )
+    return conditions
+
+
+def literal(text: str) -> Any:
+    if text.startswith("'"):
+        return text[1:-1].replace("''", "'")
+    if text in ("true", "false"):
+        return text == "true"
+    if text == "null":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise bad_request(f"Invalid literal in filter: {text!r}") from None
+
+
+def next_link(request: Request, changes: dict[str, str], drop: tuple[str, ...] = ()) -> str:
+    query = {k: v for k, v in request.query.items() if k not in drop}
+    query.update(changes)
+    path = request.raw_path.decode("latin-1")
+    path = re.sub("/{2,}", "/", path)
+    return f"{request.origin}{path}?{urlencode(query, quote_via=quote, safe='$(),=')}"
+
+
+#: The query options Graph knows; any other ``$`` option is refused, as Graph does.
+_KNOWN_OPTIONS = {
+    "$top", "$skiptoken", "$expand", "$select", "$filter", "$orderby", "$count", "$search",
+    "$skip", "$format",
+}  # fmt: skip
+
+
+def check_query_options(query: dict[str, str]) -> None:
+    """Graph's 400 for an unknown ``$`` option or a ``$top`` that is not a positive integer
+    (checked on every request, whatever the resource reads)."""
+    for name in query:
+        if name.startswith("$") and name not in _KNOWN_OPTIONS:
+            raise bad_request(f"Query option '{name}' is not allowed.")
+    top = query.get("$top")
+    if top is not None and (not top.isdigit() or int(top) < 1 or len(top) > 9):
+        raise bad_request(f"Invalid value '{top}' for $top: a positive integer is expected.")

@@ -1,0 +1,97 @@
+"""The ledger's connection: engine, sessions, schema migration and runs.
+
+SQLite (a file, WAL mode) by default; PostgreSQL for several Airflow workers. On SQLite every
+transaction is ``BEGIN IMMEDIATE``, so writers queue rather than fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
+
+from notesmig.ledger.models import (
+    Document,
+    Run,
+    utcnow,
+)
+
+DEFAULT_URL = "sqlite:///notesmig-ledger.sqlite3"
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+class LedgerBase:
+    """Access to one ledger database (any SQLAlchemy URL)."""
+
+    def __init__(self, url: str = DEFAULT_URL) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url, future=True)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            # pysqlite's own BEGIN handling would defeat BEGIN IMMEDIATE; take it over.
+            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def upgrade(self) -> None:
+        """Create or migrate the schema to the current version (Alembic)."""
+        with self.engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # -- runs and events ------------------------------------------------------------------
+
+    def begin_run(self, stage: str) -> int:
+        with self.session() as session:
+            run = Run(stage=stage)
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None:
+        with self.session() as session:
+            session.execute(
+                update(Run)
+                .where(Run.id == run_id)
+                .values(finished=utcnow(), status=status, counts=counts)
+            )
+
+
+def _document(session: Session, database_id: int, unid: str) -> Document:
+    row = session.scalar(
+        select(Document).where(Document.database_id == database_id, Document.unid == unid)
+    )
+    if row is None:
+        raise KeyError(f"document {unid} is not in the ledger")
+    return row
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # Autocommit at the driver level: SQLAlchemy's "begin" event issues BEGIN IMMEDIATE.
+    connection.isolation_level = None
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

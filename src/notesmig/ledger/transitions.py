@@ -1,0 +1,153 @@
+"""Moving one document at a time: forward through the states, or into quarantine, and
+claiming documents so no two workers take the same one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from notesmig.ledger.base import LedgerBase, _document
+from notesmig.ledger.models import (
+    STAGE_ORDER,
+    Database,
+    Document,
+    Event,
+    Quarantine,
+    State,
+    UnknownAccount,
+    utcnow,
+)
+from notesmig.ledger.values import Claimed, worker_name
+
+
+class Transitions(LedgerBase):
+    # -- transitions ----------------------------------------------------------------------
+
+    def advance(
+        self, database_id: int, unid: str, state: State, *, run_id: int | None = None, **values: Any
+    ) -> bool:
+        """Move a document forward to ``state``; a no-op (False) if it is already there or past."""
+        with self.session() as session:
+            row = _document(session, database_id, unid)
+            if row.state == state or (
+                STAGE_ORDER[State(row.state)] > STAGE_ORDER[state]
+                and state not in (State.QUARANTINED, State.EXCLUDED)
+            ):
+                return False
+            row.state = state
+            row.claimed_by = None
+            row.claimed_at = None
+            if state in (State.LOADED, State.VERIFIED):
+                row.update_pending = False
+            for key, value in values.items():
+                setattr(row, key, value)
+            session.add(Event(run_id=run_id, document_id=row.id, stage=str(state), kind="advance"))
+            return True
+
+    def quarantine(
+        self,
+        database_id: int,
+        unid: str,
+        stage: str,
+        reason: str,
+        detail: str = "",
+        *,
+        run_id: int | None = None,
+    ) -> bool:
+        """Hold a document back with the reason (once per document and reason)."""
+        with self.session() as session:
+            row = _document(session, database_id, unid)
+            open_entry = session.scalar(
+                select(Quarantine).where(
+                    Quarantine.document_id == row.id,
+                    Quarantine.reason == reason,
+                    Quarantine.resolved.is_(False),
+                )
+            )
+            row.state, row.error, row.claimed_by = State.QUARANTINED, reason, None
+            if open_entry is not None:
+                return False
+            session.add(Quarantine(document_id=row.id, stage=stage, reason=reason, detail=detail))
+            session.add(
+                Event(
+                    run_id=run_id,
+                    document_id=row.id,
+                    stage=stage,
+                    kind="quarantine",
+                    message=reason,
+                )
+            )
+            return True
+
+    # -- claiming -------------------------------------------------------------------------
+
+    def claim(
+        self,
+        state: State,
+        limit: int,
+        *,
+        worker: str | None = None,
+        lease: timedelta = timedelta(minutes=30),
+        database: str | None = None,
+    ) -> list[Claimed]:
+        """Take up to ``limit`` documents in ``state`` that no live worker holds."""
+        worker = worker or worker_name()
+        now = datetime.now(UTC)
+        stale = now - lease
+        with self.session() as session:
+            query = (
+                select(Document, Database.replica_id)
+                .join(Database, Database.id == Document.database_id)
+                .where(Document.state == str(state))
+                .where((Document.claimed_by.is_(None)) | (Document.claimed_at < stale))
+                .order_by(Document.id)
+                .limit(limit)
+            )
+            if database is not None:
+                query = query.where(Database.replica_id == database)
+            if not self.is_sqlite:
+                query = query.with_for_update(skip_locked=True, of=Document)
+            rows = session.execute(query).all()
+            claimed = []
+            for document, replica in rows:
+                document.claimed_by, document.claimed_at = worker, now
+                claimed.append(
+                    Claimed(
+                        document.id,
+                        replica,
+                        document.unid,
+                        document.state,
+                        document.update_pending,
+                        document.item_id,
+                    )
+                )
+            return claimed
+
+    def release(self, ids: Iterable[int]) -> None:
+        with self.session() as session:
+            session.execute(
+                update(Document)
+                .where(Document.id.in_(list(ids)))
+                .values(claimed_by=None, claimed_at=None)
+            )
+
+    def record_unknown_people(self, database_id: int, counts: dict[str, int]) -> None:
+        """The accounts SharePoint did not know in the latest load of a database."""
+        with self.session() as session:
+            known = {
+                row.name: row
+                for row in session.scalars(
+                    select(UnknownAccount).where(UnknownAccount.database_id == database_id)
+                )
+            }
+            for name, number in counts.items():
+                row = known.get(name)
+                if row is None:
+                    session.add(
+                        UnknownAccount(database_id=database_id, name=name, occurrences=number)
+                    )
+                else:
+                    row.occurrences, row.last_seen = number, utcnow()

@@ -1,0 +1,49 @@
+"""What the ledger hands out and takes in, besides its tables."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """What the ledger needs to know about one document as it is seen."""
+
+    unid: str
+    form: str | None
+    parent_unid: str | None
+    source_sha256: str
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    database: str
+    unid: str
+    state: str
+    update_pending: bool
+    item_id: str | None
+
+
+@dataclass(frozen=True)
+class DatabaseStatus:
+    replica_id: str
+    title: str | None
+    states: dict[str, int]
+    quarantined: int
+    errors: int
+    update_pending: int
+    #: Open quarantine reasons and how many documents each holds back.
+    reasons: dict[str, int] = field(default_factory=dict)
+    #: Notes names SharePoint knew no account for in the latest load.
+    unknown_people: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.states.values())

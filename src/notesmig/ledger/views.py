@@ -1,0 +1,153 @@
+"""Reading the ledger: what the loader needs per database, and the status and held-back
+documents per database (aggregated in SQL, so it stays fast with 100,000 documents)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from notesmig.ledger.base import LedgerBase
+from notesmig.ledger.models import (
+    Attachment,
+    Database,
+    Document,
+    Quarantine,
+    State,
+    UnknownAccount,
+)
+from notesmig.ledger.values import DatabaseStatus
+
+
+class Views(LedgerBase):
+    # -- loading --------------------------------------------------------------------------
+
+    def load_view(self, replica_id: str) -> dict[str, tuple[str, str | None, str]]:
+        """UNID -> (state, item id, source sha256) for one database."""
+        with self.session() as session:
+            rows = session.execute(
+                select(Document.unid, Document.state, Document.item_id, Document.source_sha256)
+                .join(Database)
+                .where(Database.replica_id == replica_id)
+            )
+            return {unid: (state, item, sha) for unid, state, item, sha in rows}
+
+    def attachment_view(self, replica_id: str) -> dict[tuple[str, str, str, str], Attachment]:
+        """(UNID, library, folder, name) -> attachment row, for one database."""
+        with self.session() as session:
+            rows = session.execute(
+                select(Document.unid, Attachment)
+                .join(Attachment, Attachment.document_id == Document.id)
+                .join(Database, Database.id == Document.database_id)
+                .where(Database.replica_id == replica_id)
+            )
+            return {(unid, a.library, a.folder, a.name): a for unid, a in rows}
+
+    def update_attachment(self, attachment_id: int, **values: Any) -> None:
+        with self.session() as session:
+            session.execute(
+                update(Attachment).where(Attachment.id == attachment_id).values(**values)
+            )
+
+    # -- reading --------------------------------------------------------------------------
+
+    def database_id(self, replica_id: str) -> int | None:
+        with self.session() as session:
+            return session.scalar(select(Database.id).where(Database.replica_id == replica_id))
+
+    def states(self, replica_id: str) -> dict[str, str]:
+        with self.session() as session:
+            rows = session.execute(
+                select(Document.unid, Document.state)
+                .join(Database)
+                .where(Database.replica_id == replica_id)
+            )
+            return dict(rows.all())
+
+    def status(self) -> list[DatabaseStatus]:
+        with self.session() as session:
+            counts: dict[int, dict[str, int]] = defaultdict(dict)
+            for database_id, state, number in session.execute(
+                select(Document.database_id, Document.state, func.count()).group_by(
+                    Document.database_id, Document.state
+                )
+            ):
+                counts[database_id][state] = number
+            errors = dict(
+                session.execute(
+                    select(Document.database_id, func.count())
+                    .where(Document.error.is_not(None), Document.state != State.QUARANTINED)
+                    .group_by(Document.database_id)
+                ).all()
+            )
+            pending = dict(
+                session.execute(
+                    select(Document.database_id, func.count())
+                    .where(Document.update_pending.is_(True))
+                    .group_by(Document.database_id)
+                ).all()
+            )
+            held = dict(
+                session.execute(
+                    select(Document.database_id, func.count(func.distinct(Quarantine.document_id)))
+                    .join(Quarantine, Quarantine.document_id == Document.id)
+                    .where(Quarantine.resolved.is_(False))
+                    .group_by(Document.database_id)
+                ).all()
+            )
+            reasons: dict[int, dict[str, int]] = defaultdict(dict)
+            for database_id, reason, number in session.execute(
+                select(
+                    Document.database_id,
+                    Quarantine.reason,
+                    func.count(func.distinct(Quarantine.document_id)),
+                )
+                .join(Quarantine, Quarantine.document_id == Document.id)
+                .where(Quarantine.resolved.is_(False))
+                .group_by(Document.database_id, Quarantine.reason)
+            ):
+                reasons[database_id][reason] = number
+            unknown = dict(
+                session.execute(
+                    select(UnknownAccount.database_id, func.count()).group_by(
+                        UnknownAccount.database_id
+                    )
+                ).all()
+            )
+            result = []
+            for database in session.scalars(select(Database).order_by(Database.replica_id)):
+                result.append(
+                    DatabaseStatus(
+                        database.replica_id,
+                        database.title,
+                        dict(sorted(counts[database.id].items())),
+                        held.get(database.id, 0),
+                        errors.get(database.id, 0),
+                        pending.get(database.id, 0),
+                        dict(sorted(reasons[database.id].items(), key=lambda kv: -kv[1])),
+                        unknown.get(database.id, 0),
+                    )
+                )
+            return result
+
+    def quarantined(self, replica_id: str | None = None) -> list[dict[str, Any]]:
+        with self.session() as session:
+            query = (
+                select(
+                    Database.replica_id,
+                    Document.unid,
+                    Document.form,
+                    Quarantine.stage,
+                    Quarantine.reason,
+                    Quarantine.detail,
+                    Quarantine.created,
+                )
+                .join(Document, Document.id == Quarantine.document_id)
+                .join(Database, Database.id == Document.database_id)
+                .where(Quarantine.resolved.is_(False))
+                .order_by(Database.replica_id, Document.unid)
+            )
+            if replica_id is not None:
+                query = query.where(Database.replica_id == replica_id)
+            return [dict(row._mapping) for row in session.execute(query)]

@@ -1,0 +1,346 @@
+"""The typed records that flow between stages, each with its JSON form and JSON Schema.
+
+Stages hand each other these records, never dicts: the extract stage's database summary, the
+transform's rows for lists (:class:`ItemRow`), files for libraries (:class:`FileRow`), access
+plans (:class:`PermissionPlan`), held-back and excluded documents (:class:`Outcome`), doclinks
+(:class:`LinkRow`); the loader's :class:`LoadOutcome` per document and the reconciler's
+:class:`Verdict`. On disk each is one JSON line (``*.jsonl``); between Airflow tasks only the
+stage results travel (paths and counts). Dicts exist at those two edges only.
+
+Every record's schema is in ``schemas/<name>.schema.json`` (generated from these models and
+checked by the tests, so the two cannot drift apart).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from notesmig.errors import TerminalError
+
+#: What a list item field holds on the way to SharePoint: text, a number, a truth value, a
+#: date-time as ISO 8601 text, several texts (multi-choice, people), or a hyperlink.
+FieldValue = str | int | float | bool | None | list[str] | dict[str, str]
+Unid = Annotated[str, Field(min_length=1, max_length=64)]
+ReplicaId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class RecordError(TerminalError, ValueError):
+    """A record file that does not hold what its name says; names the file and line."""
+
+
+class Record(BaseModel):
+    """A stage record: immutable, strict about unknown keys, finite numbers only."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    #: The name of its schema file (``schemas/<schema_name>.schema.json``).
+    schema_name: ClassVar[str] = ""
+
+    def json_line(self) -> str:
+        return self.model_dump_json()
+
+
+R = TypeVar("R", bound=Record)
+
+
+# -- discovery and extract ----------------------------------------------------------------
+
+
+class SourceDatabase(Record):
+    """One Notes database to migrate: its key (replica id), title and export files."""
+
+    schema_name: ClassVar[str] = "source-database"
+    key: ReplicaId
+    replica_id: str | None
+    title: str | None
+    files: list[str]
+
+
+class SourceFile(Record):
+    """One DXL export read for a database."""
+
+    path: str
+    sha256: str | None
+    bytes: int
+    documents: int
+    failed: bool = False
+
+
+class ExtractedDatabase(Record):
+    """What the extract stage produced for one Notes database (the next stage's input)."""
+
+    schema_name: ClassVar[str] = "extracted-database"
+    replica_id: ReplicaId
+    title: str | None
+    extract_dir: str
+    files: list[SourceFile]
+    documents: int
+    attachments: int
+    attachment_bytes: int
+    errors: int
+
+
+# -- transform ----------------------------------------------------------------------------
+
+
+class ItemRow(Record):
+    """One list item to create or update: the list, the fields, where it sits in the tree."""
+
+    schema_name: ClassVar[str] = "item-row"
+    database: ReplicaId
+    unid: Unid
+    list: str
+    form: str | None = None
+    fields: dict[str, FieldValue]
+    parent_unid: str | None = None
+    depth: int = 0
+    sha256: str
+
+
+class FileRow(Record):
+    """One file for a document library, with where its bytes are in the extract."""
+
+    schema_name: ClassVar[str] = "file-row"
+    database: ReplicaId
+    unid: Unid
+    library: str
+    folder: str
+    name: str
+    original_name: str
+    size: int
+    sha256: str | None
+    blob: str | None
+    kind: str
+    created: str | None = None
+    modified: str | None = None
+    #: Generated files (rich text too long for a column) carry their text instead of a blob.
+    content: str | None = None
+
+
+class PermissionPlan(Record):
+    """Who may read and who may edit one restricted document, as SharePoint accounts."""
+
+    schema_name: ClassVar[str] = "permission-plan"
+    database: ReplicaId
+    unid: Unid
+    readers: tuple[str, ...]
+    editors: tuple[str, ...]
+
+
+class Outcome(Record):
+    """Why a document did not become a row: held back (quarantined) or excluded."""
+
+    schema_name: ClassVar[str] = "outcome"
+    database: str
+    unid: str
+    form: str | None
+    reason: str
+    detail: str = ""
+
+
+class LinkRow(Record):
+    """A doclink, viewlink or database link found in a document's rich text."""
+
+    schema_name: ClassVar[str] = "link-row"
+    database: ReplicaId
+    unid: Unid
+    kind: str
+    target_database: str | None
+    target_view: str | None
+    target_document: str | None
+
+
+class DatabaseTotals(Record):
+    """One database's transform counts; extracted = transformed + quarantined + excluded."""
+
+    extracted: int = 0
+    transformed: int = 0
+    quarantined: int = 0
+    excluded: int = 0
+    files: int = 0
+    overflow_files: int = 0
+    unmapped_items: dict[str, int] = Field(default_factory=dict)
+    unknown_users: dict[str, int] = Field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool:
+        return self.extracted == self.transformed + self.quarantined + self.excluded
+
+
+class TransformedDatabase(Record):
+    """What the transform stage produced for one database (the next stage's input)."""
+
+    schema_name: ClassVar[str] = "transformed-database"
+    replica_id: ReplicaId
+    title: str | None
+    extract_dir: str
+    transform_dir: str
+    totals: DatabaseTotals
+
+
+# -- load ---------------------------------------------------------------------------------
+
+LoadAction = Literal["created", "updated", "unchanged", "held", "failed"]
+
+
+class LoadOutcome(Record):
+    """What the loader did with one document."""
+
+    schema_name: ClassVar[str] = "load-outcome"
+    database: ReplicaId
+    unid: Unid
+    action: LoadAction
+    list_id: str | None = None
+    item_id: str | None = None
+    web_url: str | None = None
+    reason: str = ""
+
+
+class LoadCounts(Record):
+    """A load's counts (one database, or several summed)."""
+
+    items_created: int = 0
+    items_updated: int = 0
+    items_unchanged: int = 0
+    items_quarantined: int = 0
+    duplicates_resolved: int = 0
+    files_uploaded: int = 0
+    files_unchanged: int = 0
+    bytes_uploaded: int = 0
+    resource_units: int = 0
+    throttled: int = 0
+    retried: int = 0
+    requests: int = 0
+    writes: int = 0
+    unknown_people: dict[str, int] = Field(default_factory=dict)
+
+
+class LoadedDatabase(Record):
+    """What the load stage did for one database."""
+
+    schema_name: ClassVar[str] = "loaded-database"
+    replica_id: ReplicaId
+    title: str | None
+    transform_dir: str
+    counts: LoadCounts
+
+
+# -- reconcile ----------------------------------------------------------------------------
+
+VerdictKind = Literal[
+    "verified",
+    "missing",
+    "changed",
+    "file-missing",
+    "file-altered",
+    "file-rewritten",
+    "duplicate",
+    "permissions-wrong",
+    "unexpected",
+]
+
+
+class Difference(Record):
+    """One field or property that differs between the source and SharePoint."""
+
+    field: str
+    expected: Any = None
+    actual: Any = None
+
+
+class Verdict(Record):
+    """The reconciler's finding for one document (or one unknown SharePoint item)."""
+
+    schema_name: ClassVar[str] = "verdict"
+    database: str
+    unid: str
+    verdict: VerdictKind
+    differences: list[Difference] = Field(default_factory=list)
+    web_url: str | None = None
+
+
+#: Every record with a schema of its own, by schema name.
+SCHEMA_RECORDS: tuple[type[Record], ...] = (
+    SourceDatabase,
+    ExtractedDatabase,
+    ItemRow,
+    FileRow,
+    PermissionPlan,
+    Outcome,
+    LinkRow,
+    TransformedDatabase,
+    LoadOutcome,
+    LoadedDatabase,
+    Verdict,
+)
+
+
+def json_schema(record: type[Record]) -> dict[str, Any]:
+    """The JSON Schema of a record, as kept in ``schemas/``."""
+    schema = record.model_json_schema()
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://notesmig.example/schemas/{record.schema_name}.schema.json",
+        **schema,
+    }
+
+
+# -- JSON lines ---------------------------------------------------------------------------
+
+
+def write_records(path: Path, records: Iterable[Record]) -> int:
+    """Write records as JSON lines, whole or not at all (temporary name, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    count = 0
+    with partial.open("w", encoding="utf-8") as sink:
+        for record in records:
+            sink.write(record.json_line())
+            sink.write("\n")
+            count += 1
+    os.replace(partial, path)
+    return count
+
+
+def read_records(path: Path, kind: type[R]) -> Iterator[R]:
+    """The records of a JSON lines file (none if the file does not exist)."""
+    if not path.is_file():
+        return
+    with path.open(encoding="utf-8") as source:
+        for number, line in enumerate(source, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield kind.model_validate_json(line)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"]) or "(record)"
+                raise RecordError(
+                    f"{path}:{number}: not a {kind.__name__} record: {where}: {first['msg']}"
+                ) from None
+
+
+def schema_text(record: type[Record]) -> str:
+    return json.dumps(json_schema(record), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_schemas(folder: Path) -> list[Path]:
+    """Write every record's schema into ``folder`` (``python -m notesmig.records schemas``)."""
+    written = []
+    for record in SCHEMA_RECORDS:
+        path = folder / f"{record.schema_name}.schema.json"
+        path.write_text(schema_text(record), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    import sys
+
+    for written_path in write_schemas(Path(sys.argv[1] if len(sys.argv) > 1 else "schemas")):
+        print(written_path)

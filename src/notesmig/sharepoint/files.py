@@ -1,0 +1,231 @@
+"""Files uploaded into document libraries, verified, each exactly once.
+
+Up to 4 MiB in one ``PUT`` (``replace``: idempotent), larger files through upload sessions in
+fragments of a multiple of 320 KiB, each retried; the session's URL is kept in the ledger so a
+killed run resumes where it stopped. The quickXorHash SharePoint reports is checked against the
+bytes sent. Then the file's list item gets its document's UNID, original name and key (Graph),
+and the link to its document's item (SharePoint REST: Graph cannot write hyperlinks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from notesmig.ledger import Ledger, State
+from notesmig.records import FileRow
+from notesmig.sharepoint.budget import retry_after
+from notesmig.sharepoint.graph import Graph, GraphRequestError, GraphTransientError
+from notesmig.sharepoint.items import hyperlink_value
+from notesmig.sharepoint.provision import (
+    LIBRARY_FILE_KEY,
+    LIBRARY_ITEM_LINK,
+    LIBRARY_ORIGINAL_NAME,
+    LIBRARY_UNID,
+    Target,
+)
+from notesmig.sharepoint.rest import SharePointRest
+from notesmig.spfacts.costs import COST_WRITE
+from notesmig.spfacts.limits import FRAGMENT_UNIT
+from notesmig.spfacts.quickxor import QuickXorHash
+
+SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024
+FRAGMENT = 10 * FRAGMENT_UNIT  # 3.2 MiB
+
+
+class HashMismatchError(GraphRequestError):
+    """SharePoint holds other bytes than were sent."""
+
+
+@dataclass
+class FileCounts:
+    uploaded: int = 0
+    unchanged: int = 0
+    bytes: int = 0
+
+
+class FileUploader:
+    """Uploads the files of one library."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        rest: SharePointRest,
+        ledger: Ledger,
+        content: Callable[[FileRow], bytes],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.graph = graph
+        self.rest = rest
+        self.ledger = ledger
+        self.content = content
+        self.progress = progress or (lambda _done: None)
+        self.counts = FileCounts()
+
+    async def upload_all(
+        self,
+        target: Target,
+        files: list[FileRow],
+        attachments: dict[tuple[str, str, str, str], Any],
+        item_urls: dict[str, str],
+    ) -> None:
+        for file in files:
+            record = attachments.get((file.unid, file.library, file.folder, file.name))
+            if record is None or file.unid not in item_urls:
+                continue  # its document was not loaded (held back, or failed): nor is its file
+            if record.state == State.LOADED and record.drive_item_id:
+                self.counts.unchanged += 1
+                continue
+            await self.upload(target, file, record, item_urls[file.unid])
+
+    async def upload(self, target: Target, file: FileRow, record: Any, item_url: str) -> None:
+        drive = f"/drives/{target.drive_id}"
+        data = self.content(file)
+        path = f"{drive}/root:/{quote(file.folder)}/{quote(file.name)}:"
+        dates = {
+            key: value
+            for key, value in (
+                ("createdDateTime", file.created),
+                ("lastModifiedDateTime", file.modified),
+            )
+            if value
+        }
+        if len(data) <= SIMPLE_UPLOAD_LIMIT:
+            item = await self.graph.upload(f"{path}/content", data)
+            if dates:  # a simple upload cannot carry them: the Notes dates are set after
+                item = await self.graph.write_json(
+                    "PATCH", f"{drive}/items/{item['id']}", {"fileSystemInfo": dates}
+                )
+        else:
+            item = await self._session_upload(path, data, record, dates)
+        local = QuickXorHash()
+        local.update(data)
+        remote = (item.get("file") or {}).get("hashes", {}).get("quickXorHash")
+        if remote != local.b64digest():
+            raise HashMismatchError(
+                0,
+                "hashMismatch",
+                f"{file.folder}/{file.name}: SharePoint reports {remote}, "
+                f"the file's bytes give {local.b64digest()}",
+            )
+        fields = await self.graph.write_json(
+            "PATCH",
+            f"{drive}/items/{item['id']}/listItem/fields",
+            {
+                LIBRARY_UNID: file.unid,
+                LIBRARY_ORIGINAL_NAME: file.original_name[:255],
+                LIBRARY_FILE_KEY: f"{file.folder}/{file.name}"[:255],
+            },
+        )
+        list_item = str((fields or {}).get("id", ""))
+        if list_item:
+            link = target.column(LIBRARY_ITEM_LINK)
+            await self.rest.validate_update(
+                target.site_path,
+                target.id,
+                list_item,
+                {
+                    (link.internal if link else LIBRARY_ITEM_LINK): hyperlink_value(
+                        item_url, file.unid
+                    )
+                },
+                what=f"{file.folder}/{file.name}",
+            )
+        self.ledger.update_attachment(
+            record.id,
+            state=State.LOADED,
+            drive_item_id=item["id"],
+            quickxor=remote,
+            upload_url=None,
+            upload_expires=None,
+        )
+        self.counts.uploaded += 1
+        self.counts.bytes += len(data)
+        self.progress(1)
+
+    async def _resume_at(self, raw: httpx.AsyncClient, url: str) -> int | None:
+        """Where a kept upload session stands (None: gone, start a new one)."""
+        try:
+            status = await raw.get(url)
+        except httpx.HTTPError:
+            return None
+        if status.status_code != 200:
+            return None
+        try:
+            ranges = status.json().get("nextExpectedRanges") or []
+            return int(str(ranges[0]).split("-")[0]) if ranges else None
+        except (ValueError, TypeError, AttributeError):
+            return None
+
+    async def _session_upload(
+        self, path: str, data: bytes, record: Any, dates: dict[str, str]
+    ) -> Any:
+        """Upload in 320 KiB-multiple fragments, resuming a session the ledger kept."""
+        url = record.upload_url
+        start = 0
+        async with httpx.AsyncClient(timeout=120) as raw:
+            if url:
+                resumed = await self._resume_at(raw, url)
+                if resumed is None:
+                    url = None
+                else:
+                    start = resumed
+            if not url:
+                session = await self.graph.write_json(
+                    "POST",
+                    f"{path}/createUploadSession",
+                    {
+                        "item": {
+                            "@microsoft.graph.conflictBehavior": "replace",
+                            **({"fileSystemInfo": dates} if dates else {}),
+                        }
+                    },
+                )
+                url = session["uploadUrl"]
+                self.ledger.update_attachment(record.id, upload_url=url)
+            while start < len(data):
+                end = min(start + FRAGMENT, len(data)) - 1
+                answer = await self._fragment(raw, url, data, start, end, path)
+                if answer is not None:
+                    return answer
+                start = end + 1
+        return await self.graph.get_json(path)
+
+    async def _fragment(
+        self, raw: httpx.AsyncClient, url: str, data: bytes, start: int, end: int, path: str
+    ) -> Any:
+        """Send one fragment; the driveItem once the last one is in, else None."""
+        for attempt in range(self.graph.attempts):
+            await self.graph.budget.take(COST_WRITE)
+            try:
+                answer = await raw.put(
+                    url,
+                    content=data[start : end + 1],
+                    headers={"Content-Range": f"bytes {start}-{end}/{len(data)}"},
+                )
+            except httpx.TransportError:
+                await asyncio.sleep(retry_after({}, attempt))
+                continue
+            if answer.status_code in (429, 500, 502, 503, 504):
+                await asyncio.sleep(retry_after(dict(answer.headers), attempt))
+                continue
+            if answer.status_code == 416:  # already received (a lost answer): move on
+                return None
+            if answer.status_code == 400 and "already been completed" in answer.text:
+                # The final answer was lost after the file was committed.
+                return await self.graph.get_json(path)
+            if answer.status_code >= 400:
+                raise GraphRequestError(answer.status_code, "upload", answer.text[:200])
+            if answer.status_code in (200, 201):
+                return answer.json()
+            return None
+        raise GraphTransientError(
+            f"{path}: bytes {start}-{end} still failing after {self.graph.attempts} attempts; "
+            "the session is kept for the next run"
+        )

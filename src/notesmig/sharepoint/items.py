@@ -1,0 +1,346 @@
+"""List items upserted by ``NotesUNID``: exactly one item per document, whatever happens.
+
+Rows are sent in ``$batch`` es of 20: created when the ledger has no item, patched when the
+source changed, skipped when the ledger has them loaded with the same source hash. ``NotesUNID``
+is unique in SharePoint, so a create repeated after a lost answer or a killed worker is refused;
+how SharePoint words that refusal varies (400, 409 or 500, in different words), so any refused
+create that may have met an existing item is answered by looking the item up by its UNID:
+found, it is adopted (and patched if it differs); not found, a 400 quarantines the document with
+SharePoint's reason, anything else is retried. A lookup that fails is never taken for "not
+there". Values Graph cannot write (hyperlinks) go through SharePoint REST once the item exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from notesmig.ledger import Ledger, State
+from notesmig.records import ItemRow, LoadCounts
+from notesmig.sharepoint.graph import (
+    CREATE_RETRYABLE,
+    Graph,
+    GraphTransientError,
+    SubRequest,
+    SubResponse,
+)
+from notesmig.sharepoint.people import SitePeople
+from notesmig.sharepoint.provision import Target
+from notesmig.sharepoint.rest import FieldUpdateError, RestRequestError, SharePointRest
+from notesmig.spfacts.costs import COST_READ
+from notesmig.spfacts.limits import BATCH_LIMIT
+
+log = logging.getLogger("notesmig.sharepoint")
+
+#: Statuses with which SharePoint may refuse a create because the NotesUNID exists already.
+_MAYBE_DUPLICATE = {400, 409, 500}
+
+
+def odata_string(value: str) -> str:
+    """An OData string literal (quotes doubled), percent-encoded for a URL query."""
+    return quote("'" + value.replace("'", "''") + "'", safe="")
+
+
+def hyperlink_value(url: str, description: str) -> str:
+    """SharePoint's text form of a hyperlink field: ``url, description``; a comma followed by
+    a space inside the URL is doubled so it is not taken for the separator."""
+    return f"{url.replace(', ', ',, ')}, {description}"
+
+
+@dataclass
+class Counts:
+    """What the writer did; merged into the load's :class:`LoadCounts`."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    duplicates_resolved: int = 0
+    unknown_people: dict[str, int] = field(default_factory=dict)
+
+    def into(self, counts: LoadCounts) -> LoadCounts:
+        merged = dict(counts.unknown_people)
+        for name, number in self.unknown_people.items():
+            merged[name] = merged.get(name, 0) + number
+        return counts.model_copy(
+            update={
+                "items_created": counts.items_created + self.created,
+                "items_updated": counts.items_updated + self.updated,
+                "items_unchanged": counts.items_unchanged + self.unchanged,
+                "items_quarantined": counts.items_quarantined + self.quarantined,
+                "duplicates_resolved": counts.duplicates_resolved + self.duplicates_resolved,
+                "unknown_people": merged,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A row's fields as Graph takes them, and the ones only REST can write."""
+
+    graph: dict[str, Any]
+    rest: dict[str, str]
+
+
+class ItemWriter:
+    """Upserts the rows of one list."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        rest: SharePointRest,
+        ledger: Ledger,
+        people: SitePeople,
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.graph = graph
+        self.rest = rest
+        self.ledger = ledger
+        self.people = people
+        self.progress = progress or (lambda _done: None)
+        self.counts = Counts()
+
+    async def prepare(self, target: Target, fields: dict[str, Any], *, creating: bool) -> Prepared:
+        """Graph's fields under SharePoint's internal names; person names as site user ids."""
+        out: dict[str, Any] = {}
+        rest: dict[str, str] = {}
+        for name, value in fields.items():
+            column = target.column(name)
+            if column is None:
+                continue  # a value of a form whose other columns went to another list
+            key = column.internal
+            if column.facet == "personOrGroup":
+                ids = []
+                for upn in value if isinstance(value, list) else ([value] if value else []):
+                    found = await self.people.id_of(str(upn))
+                    if found is None:
+                        self.counts.unknown_people[upn] = self.counts.unknown_people.get(upn, 0) + 1
+                    else:
+                        ids.append(str(found))
+                if column.multi:
+                    out[f"{key}LookupId@odata.type"] = "Collection(Edm.String)"
+                    out[f"{key}LookupId"] = ids
+                elif ids or not creating:
+                    out[f"{key}LookupId"] = ids[0] if ids else None
+                continue
+            if column.facet == "hyperlinkOrPicture":
+                # Graph refuses hyperlink values (microsoft-graph-docs #12638): REST writes them.
+                if isinstance(value, dict) and value.get("Url"):
+                    rest[key] = hyperlink_value(value["Url"], value.get("Description") or "")
+                elif not creating:
+                    rest[key] = ""
+                continue
+            if value is None and creating:
+                continue
+            if isinstance(value, list):
+                out[f"{key}@odata.type"] = "Collection(Edm.String)"
+            out[key] = value
+        return Prepared(out, rest)
+
+    async def write(
+        self,
+        database_id: int,
+        target: Target,
+        rows: list[ItemRow],
+        view: dict[str, tuple[str, str | None, str]],
+        item_urls: dict[str, str],
+    ) -> None:
+        """Upsert ``rows`` into ``target``; every outcome is recorded in the ledger."""
+        base = f"/sites/{target.site_id}/lists/{target.id}/items"
+        todo: list[tuple[ItemRow, str | None]] = []
+        for row in rows:
+            state, item_id, _sha = view.get(row.unid, ("", None, ""))
+            if state in (State.LOADED, State.VERIFIED) and item_id:
+                self.counts.unchanged += 1
+                item_urls[row.unid] = _display_url(target, item_id)
+                continue
+            todo.append((row, item_id))
+        for start in range(0, len(todo), BATCH_LIMIT):
+            chunk = todo[start : start + BATCH_LIMIT]
+            prepared = [
+                await self.prepare(target, row.fields, creating=item_id is None)
+                for row, item_id in chunk
+            ]
+            requests = [
+                SubRequest(str(n), "POST", base, {"fields": p.graph}, retry=CREATE_RETRYABLE)
+                if item_id is None
+                else SubRequest(str(n), "PATCH", f"{base}/{item_id}/fields", p.graph)
+                for n, ((_row, item_id), p) in enumerate(zip(chunk, prepared, strict=True))
+            ]
+            answers = await self.graph.batch(requests)
+            self.progress(len(chunk))
+            unresolved: list[tuple[ItemRow, Prepared, SubResponse, bool]] = []
+            for number, ((row, item_id), fields) in enumerate(zip(chunk, prepared, strict=True)):
+                answer = answers[str(number)]
+                if answer.ok:
+                    new_id = str(
+                        (answer.body.get("id") if isinstance(answer.body, dict) else None)
+                        or item_id
+                    )
+                    if item_id is None:
+                        self.counts.created += 1
+                    else:
+                        self.counts.updated += 1
+                    await self._loaded(database_id, row, target, new_id, fields, item_urls)
+                elif item_id is None and answer.status in _MAYBE_DUPLICATE:
+                    unresolved.append((row, fields, answer, True))
+                elif item_id is not None and answer.status == 404:
+                    unresolved.append((row, fields, answer, False))  # deleted in SharePoint
+                else:
+                    self._refused(database_id, row, answer)
+            if unresolved:
+                await self._resolve(database_id, target, unresolved, item_urls)
+
+    async def find(self, target: Target, unids: list[str]) -> dict[str, dict[str, Any] | None]:
+        """The items with these UNIDs (None: not there). A failed lookup raises."""
+        base = f"/sites/{target.site_id}/lists/{target.id}/items"
+        key = target.column("NotesUNID")
+        column = key.internal if key else "NotesUNID"
+        found: dict[str, dict[str, Any] | None] = {}
+        for start in range(0, len(unids), BATCH_LIMIT):
+            chunk = unids[start : start + BATCH_LIMIT]
+            answers = await self.graph.batch(
+                [
+                    SubRequest(
+                        str(n),
+                        "GET",
+                        f"{base}?$filter=fields/{column}%20eq%20{odata_string(unid)}"
+                        f"&$expand=fields(select={column},SourceSha256)",
+                        cost=COST_READ,
+                    )
+                    for n, unid in enumerate(chunk)
+                ]
+            )
+            for number, unid in enumerate(chunk):
+                answer = answers[str(number)]
+                if not answer.ok:
+                    raise GraphTransientError(
+                        f"looking up NotesUNID {unid} failed: {answer.status} {answer.error_code}"
+                    )
+                values = answer.body.get("value", []) if isinstance(answer.body, dict) else []
+                found[unid] = values[0] if values else None
+        return found
+
+    async def _resolve(
+        self,
+        database_id: int,
+        target: Target,
+        unresolved: list[tuple[ItemRow, Prepared, SubResponse, bool]],
+        item_urls: dict[str, str],
+    ) -> None:
+        """Creates refused (or patches of deleted items): adopt what exists, create what
+        does not, quarantine what SharePoint refuses for a reason of its own."""
+        base = f"/sites/{target.site_id}/lists/{target.id}/items"
+        existing = await self.find(target, [row.unid for row, *_ in unresolved])
+        creates: list[tuple[ItemRow, Prepared]] = []
+        patches: list[tuple[ItemRow, str]] = []
+        for row, fields, answer, was_create in unresolved:
+            item = existing[row.unid]
+            if item is None:
+                if was_create and answer.status == 400:
+                    # Not a duplicate after all: refused for a reason of its own (a value, a
+                    # column), in SharePoint's words.
+                    self._refused(database_id, row, answer)
+                else:
+                    creates.append((row, await self.prepare(target, row.fields, creating=True)))
+                continue
+            self.counts.duplicates_resolved += 1
+            item_id = str(item["id"])
+            if (item.get("fields") or {}).get("SourceSha256") == row.sha256:
+                self.counts.unchanged += 1
+                await self._loaded(database_id, row, target, item_id, fields, item_urls)
+            else:
+                patches.append((row, item_id))
+        for start in range(0, len(creates), BATCH_LIMIT):
+            chunk = creates[start : start + BATCH_LIMIT]
+            answers = await self.graph.batch(
+                [
+                    SubRequest(str(n), "POST", base, {"fields": p.graph}, retry=CREATE_RETRYABLE)
+                    for n, (_r, p) in enumerate(chunk)
+                ]
+            )
+            for number, (row, fields) in enumerate(chunk):
+                answer = answers[str(number)]
+                if answer.ok and isinstance(answer.body, dict):
+                    self.counts.created += 1
+                    await self._loaded(
+                        database_id, row, target, str(answer.body["id"]), fields, item_urls
+                    )
+                elif answer.status in _MAYBE_DUPLICATE and answer.status != 400:
+                    # Still neither created nor found: a later run picks it up again.
+                    raise GraphTransientError(
+                        f"NotesUNID {row.unid}: SharePoint neither created nor holds the item "
+                        f"({answer.status} {answer.error_code})"
+                    )
+                else:
+                    self._refused(database_id, row, answer)
+        for start in range(0, len(patches), BATCH_LIMIT):
+            chunk_patches = patches[start : start + BATCH_LIMIT]
+            prepared = [
+                await self.prepare(target, row.fields, creating=False) for row, _ in chunk_patches
+            ]
+            answers = await self.graph.batch(
+                [
+                    SubRequest(str(n), "PATCH", f"{base}/{item_id}/fields", p.graph)
+                    for n, ((_row, item_id), p) in enumerate(
+                        zip(chunk_patches, prepared, strict=True)
+                    )
+                ]
+            )
+            for number, ((row, item_id), fields) in enumerate(
+                zip(chunk_patches, prepared, strict=True)
+            ):
+                answer = answers[str(number)]
+                if answer.ok:
+                    self.counts.updated += 1
+                    await self._loaded(database_id, row, target, item_id, fields, item_urls)
+                else:
+                    self._refused(database_id, row, answer)
+
+    def _refused(self, database_id: int, row: ItemRow, answer: SubResponse) -> None:
+        self.counts.quarantined += 1
+        self.ledger.quarantine(
+            database_id,
+            row.unid,
+            "load",
+            f"SharePoint refused the item: {answer.status} {answer.error_code}".rstrip(),
+            answer.error_message,
+        )
+
+    async def _loaded(
+        self,
+        database_id: int,
+        row: ItemRow,
+        target: Target,
+        item_id: str,
+        fields: Prepared,
+        item_urls: dict[str, str],
+    ) -> None:
+        if fields.rest:
+            try:
+                await self.rest.validate_update(
+                    target.site_path,
+                    target.id,
+                    item_id,
+                    fields.rest,
+                    what=f"NotesUNID {row.unid}",
+                )
+            except (FieldUpdateError, RestRequestError) as exc:
+                self.counts.quarantined += 1
+                self.ledger.quarantine(
+                    database_id, row.unid, "load", "SharePoint refused a field", str(exc)
+                )
+                return
+        url = _display_url(target, item_id)
+        item_urls[row.unid] = url
+        self.ledger.advance(
+            database_id, row.unid, State.LOADED, list_id=target.id, item_id=item_id, web_url=url
+        )
+
+
+def _display_url(target: Target, item_id: str) -> str:
+    return f"{target.web_url}/DispForm.aspx?ID={item_id}"
