@@ -59,8 +59,7 @@ def _run(stage: str, record: dict[str, Any], params: dict[str, Any]) -> dict[str
 
     from notesmig.errors import DxlError, is_transient
     from notesmig.pipeline import stages
-    from notesmig.pipeline.discover import SourceDatabase
-    from notesmig.records import ExtractedDatabase, TransformedDatabase
+    from notesmig.records import ExtractedDatabase, SourceDatabase, TransformedDatabase
 
     inputs = {
         "extract_database": SourceDatabase,

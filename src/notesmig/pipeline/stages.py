@@ -14,7 +14,6 @@ from pathlib import Path
 from notesmig.extract import extract
 from notesmig.ledger import Ledger
 from notesmig.mapping.model import Mapping
-from notesmig.pipeline.discover import SourceDatabase
 from notesmig.pipeline.layout import DatabaseLayout
 from notesmig.pipeline.settings import StageSettings
 from notesmig.records import (
@@ -22,6 +21,7 @@ from notesmig.records import (
     ExtractedDatabase,
     LoadCounts,
     LoadedDatabase,
+    SourceDatabase,
     SourceFile,
     TransformedDatabase,
 )
