@@ -83,3 +83,57 @@ def test_map_transform_and_status(tmp_path: Path) -> None:
     assert refused.returncode == 2
     assert "shutcho.yaml:" in refused.stderr and "'money' is not one of" in refused.stderr
     assert not (tmp_path / "out2").exists()  # nothing ran
+
+
+def run_in(folder: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [NOTESMIG, *map(str, args)], capture_output=True, text=True, timeout=300, check=False,
+        cwd=folder, env={"COLUMNS": "200", "PATH": str(Path(sys.executable).parent)},
+    )  # fmt: skip
+
+
+def test_the_default_ledger_is_one_file_named_by_its_full_path(tmp_path: Path) -> None:
+    done = run_in(tmp_path, "status")
+    assert done.returncode == 0, done.stderr
+    assert f"sqlite:///{tmp_path.resolve() / 'notesmig-ledger.sqlite3'}" in done.stdout
+    assert (tmp_path / "notesmig-ledger.sqlite3").is_file()
+
+
+def test_a_password_in_the_ledger_url_is_never_shown(tmp_path: Path) -> None:
+    # An unreachable PostgreSQL with a password: a clear message, exit 2, no traceback, no secret.
+    url = "postgresql+psycopg://migrator:Hunter2-secret@127.0.0.1:1/ledger?connect_timeout=2"
+    done = run("status", "--db-url", url)
+    assert done.returncode == 2
+    assert "台帳に接続できません / cannot reach the ledger" in done.stderr
+    assert "Hunter2-secret" not in done.stdout + done.stderr and "***" in done.stderr
+    assert "Traceback" not in done.stderr
+    garbled = run("status", "--db-url", "not a url at all")
+    assert garbled.returncode == 2 and "cannot be read" in garbled.stderr
+    assert "Traceback" not in garbled.stderr
+
+
+def test_status_masks_the_password_of_a_working_ledger() -> None:
+    import uuid
+
+    import pytest
+
+    from tests.ledger.conftest import PG_DSN, _postgres_available
+
+    problem = _postgres_available()
+    if problem is not None:
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {problem}")
+    import psycopg
+
+    schema = f"nm_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_DSN, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    try:
+        # Trust authentication ignores the password; it is still never shown.
+        url = ("postgresql+psycopg://postgres:Hunter2-secret@127.0.0.1:5432/test"
+               f"?options=-csearch_path%3D{schema}")  # fmt: skip
+        done = run("status", "--db-url", url)
+        assert done.returncode == 0, done.stderr
+        assert "Hunter2-secret" not in done.stdout and "postgres:***@127.0.0.1" in done.stdout
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA {schema} CASCADE")

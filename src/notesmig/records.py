@@ -116,6 +116,9 @@ class FileRow(Record):
     sha256: str | None
     blob: str | None
     kind: str
+    #: The file's identity within its document (item, original name, occurrence): its name in
+    #: the library may differ, its key never does.
+    key: str = ""
     created: str | None = None
     modified: str | None = None
     #: Generated files (rich text too long for a column) carry their text instead of a blob.

@@ -12,7 +12,7 @@ import pytest
 
 from notesmig.ledger import Ledger
 from notesmig.sample.corpus import SampleFile
-from tests.sharepoint.test_loader import emulator_for, mappings_for, read_back
+from tests.migration import emulator_for, mappings_for, read_back
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +32,7 @@ def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 def test_the_dag_imports_without_errors_and_parses_fast(tmp_path: Path) -> None:
     done = run_python(
-        "import json, os, time\n"
+        "import json, os, sys, time\n"
         "import airflow.sdk  # Airflow's own import is not the DAG file's parse time\n"
         "from airflow.dag_processing.dagbag import DagBag\n"
         "started = time.perf_counter()\n"
@@ -43,7 +43,8 @@ def test_the_dag_imports_without_errors_and_parses_fast(tmp_path: Path) -> None:
         "                  'dags': sorted(bag.dag_ids), 'seconds': seconds,\n"
         "                  'tasks': sorted(t.task_id for t in dag.tasks),\n"
         "                  'pool': dag.get_task('migrate_database.load').pool,\n"
-        "                  'params': sorted(dag.params.keys())}))\n",
+        "                  'params': sorted(dag.params.keys()),\n"
+        "                  'emulator': [m for m in sys.modules if m.startswith('notesmig.emulator')]}))\n",
         airflow_env(tmp_path),
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -53,6 +54,7 @@ def test_the_dag_imports_without_errors_and_parses_fast(tmp_path: Path) -> None:
     assert report["tasks"] == ["discover", "migrate_database.extract", "migrate_database.load",
                                "migrate_database.transform"]  # fmt: skip
     assert report["pool"] == "sharepoint_graph"
+    assert report["emulator"] == []  # production code never imports the emulator
     assert report["params"] == ["concurrent_loads", "db_url", "drop_folder", "graph_conn_id", "graph_url", "mapping_folder", "ru_per_minute", "work_folder"]  # fmt: skip
 
 

@@ -226,3 +226,28 @@ def test_upload_sessions_expire(tmp_path: Path) -> None:
         time.sleep(1.5)
         late = httpx.put(url, content=b"x", headers={"Content-Range": "bytes 0-0/1"})
         assert_graph_error(late, 404, "itemNotFound")
+
+
+def test_impossible_sizes_are_refused_and_leave_the_session_whole(
+    http: httpx.Client, drive: str
+) -> None:
+    data = os.urandom(FRAGMENT_UNIT + 1000)
+    session = http.post(f"{drive}/root:/sizes.bin:/createUploadSession",
+                        json={"item": {"fileSize": len(data)}})  # fmt: skip
+    assert session.status_code == 200, session.text
+    url = session.json()["uploadUrl"]
+    for total in (10**30, 2**63):
+        # Before: 500, and the fragment's bytes stayed in the session.
+        refused = httpx.put(url, content=data[:FRAGMENT_UNIT],
+                            headers={"Content-Range": f"bytes 0-{FRAGMENT_UNIT - 1}/{total}"})  # fmt: skip
+        assert_graph_error(refused, 400, "maxFileSizeExceeded")
+    lying = httpx.put(url, content=data[:FRAGMENT_UNIT],
+                      headers={"Content-Range": f"bytes 0-{FRAGMENT_UNIT - 1}/{len(data) + 5}"})  # fmt: skip
+    assert "created for" in assert_graph_error(lying, 400, "invalidRequest")["message"]
+    assert httpx.get(url).json()["nextExpectedRanges"] == ["0-"]
+    for first, end in ((0, FRAGMENT_UNIT - 1), (FRAGMENT_UNIT, len(data) - 1)):
+        sent = httpx.put(url, content=data[first : end + 1],
+                         headers={"Content-Range": f"bytes {first}-{end}/{len(data)}"})  # fmt: skip
+    assert sent.status_code == 201
+    assert sent.json()["size"] == len(data)
+    assert sent.json()["file"]["hashes"]["quickXorHash"] == reference_hash(data)

@@ -172,3 +172,18 @@ def test_a_folder_of_mappings_and_a_database_mapped_twice(tmp_path: Path) -> Non
     write(tmp_path, VALID, "c.yaml")
     with pytest.raises(MappingError, match="also mapped by"):
         load_mappings(tmp_path)
+
+
+def test_columns_that_sharepoint_would_cut_to_one_name_are_refused(tmp_path: Path) -> None:
+    # Internal names are cut to 32 characters: a person column's companion (<column>Notes)
+    # would become the other column's name, and one of them would get another name in
+    # SharePoint, its values written nowhere.
+    text = VALID.replace(
+        "Requester: {column: Requester,", "Requester: {column: ReimbursementApproverOfTheTrip,"
+    )
+    text = text.replace(
+        "出張先: {column: Destination,", "出張先: {column: ReimbursementApproverOfTheTripNo,"
+    )
+    problems = {key: message for _line, key, message in located(tmp_path, text)}
+    assert "would both be 'ReimbursementApproverOfTheTripNo'" in problems[
+        "forms.TripRequest.items.出張先.column"]  # fmt: skip

@@ -326,3 +326,41 @@ def test_unreadable_readers_or_authors_hold_the_document(policy: str) -> None:
     assert held["A"][1] == "DocReaders: cannot decode"
     assert held["B"][1] == "DocAuthors: holds rawitemdata values, not names"
     assert result.permissions == []
+
+
+def test_a_file_name_once_given_stays_with_its_file(tmp_path: Path) -> None:
+    from notesmig.extract import extract
+    from notesmig.ledger import Ledger
+    from notesmig.mapping import load_mapping
+    from notesmig.records import FileRow, read_records
+    from notesmig.sample.dxlbuild import file_item, stable_hex, text_item
+    from notesmig.transform.stage import run_transform
+    from tests.dxlfiles import CREATED, MODIFIED, database, document
+
+    def placed(order: list[int]) -> dict[str, str]:
+        # Every memo has an attachment called report.txt, and they share one folder (per form).
+        docs = [document("Memo", stable_hex("memo", n), text_item("Subject", f"memo {n}"),
+                         file_item("report.txt", f"memo {n}".encode(), CREATED, MODIFIED))
+                for n in order]  # fmt: skip
+        out = tmp_path / "-".join(map(str, order))
+        database(out / "memos.dxl", "メモ", *docs, replica="0123456789ABCDEF")
+        extract([out / "memos.dxl"], out / "extract")
+        run_transform(out / "extract", {mapping.replica_id: mapping}, out / "t", ledger)
+        return {f.unid: f.name for f in read_records(out / "t" / "files.jsonl", FileRow)}
+
+    (tmp_path / "m.yaml").write_text(
+        'version: 1\ndatabase: {replica_id: "0123456789ABCDEF"}\n'
+        'target: {site: "contoso.sharepoint.com:/sites/notes-migration"}\nforms:\n'
+        '  Memo: {list: "メモ", library: "メモ ファイル", attachment_folder: form,\n'
+        "         items: {Subject: {column: Title, type: text}}}\n",
+        encoding="utf-8",
+    )
+    mapping = load_mapping(tmp_path / "m.yaml")
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    ledger.upgrade()
+    first = placed([0, 1, 2])
+    assert sorted(first.values()) == ["report (2).txt", "report (3).txt", "report.txt"]
+    # The same memos exported in another order keep their names: before, the " (2)" went by
+    # document order, and a re-run could replace one memo's file with another's.
+    assert placed([2, 0, 1]) == first
+    ledger.close()

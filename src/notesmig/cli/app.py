@@ -584,6 +584,19 @@ def emulator_serve(
             )
         ),
     ] = None,
+    page_size: Annotated[
+        int,
+        typer.Option(help=both("リスト・列の 1 ページの件数", "Page size of lists and columns.")),
+    ] = 200,
+    fail_fragments: Annotated[
+        int,
+        typer.Option(
+            help=both(
+                "最初の N 個のアップロード断片に 503 を返す（試験用）",
+                "Answer the first N upload fragments with 503 (for tests).",
+            )
+        ),
+    ] = 0,
     hostname: Annotated[
         str, typer.Option(help=both("テナントのホスト名", "Tenant host."))
     ] = "contoso.sharepoint.com",
@@ -613,6 +626,8 @@ def emulator_serve(
             users=read_users(users) if users is not None else (),
             groups=read_groups(groups) if groups is not None else (),
             site_members=tuple(site_member or ()),
+            page_size=page_size,
+            fail_fragments=fail_fragments,
         )
     except TerminalError as exc:
         raise typer.BadParameter(str(exc)) from exc

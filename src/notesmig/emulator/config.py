@@ -43,6 +43,8 @@ class EmulatorConfig:
     site_members: tuple[str, ...] = field(default=())
     #: Graph list collections (lists, columns) are paged at this size.
     page_size: int = 200
+    #: The first this many upload fragments answer 503 (a deterministic outage, for tests).
+    fail_fragments: int = 0
 
     def __post_init__(self) -> None:
         if not self.hostname or "/" in self.hostname or ":" in self.hostname:

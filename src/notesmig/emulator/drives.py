@@ -391,6 +391,9 @@ class Drives:
         name: str,
         conflict: str,
         fs_info: dict[str, Any] | None,
+        *,
+        declared_size: int | None = None,
+        defer_commit: bool = False,
     ) -> tuple[str, float]:
         parent = self.drive_item_row(drive_id, parent_id)
         self._check_placement(drive_id, parent, name, folder=False)
@@ -399,10 +402,11 @@ class Drives:
         session = uuid.uuid4().hex
         expires = time.time() + self.config.upload_session_seconds
         self.db.execute(
-            "INSERT INTO uploads (id, drive_id, parent, name, conflict, fs_info, expires) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (session, drive_id, parent["id"], name, conflict, json.dumps(fs_info), expires),
-        )
+            "INSERT INTO uploads (id, drive_id, parent, name, conflict, fs_info, expires, "
+            "declared_size, defer_commit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (session, drive_id, parent["id"], name, conflict, json.dumps(fs_info), expires,
+             declared_size, int(defer_commit)),
+        )  # fmt: skip
         return session, expires
 
     def upload(self, session: str) -> sqlite3.Row:

@@ -56,7 +56,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS drive_items_name
 CREATE TABLE IF NOT EXISTS uploads (
     id TEXT PRIMARY KEY, drive_id TEXT NOT NULL, parent TEXT NOT NULL, name TEXT NOT NULL,
     conflict TEXT NOT NULL, fs_info TEXT, expires REAL NOT NULL, total INTEGER,
-    received INTEGER NOT NULL DEFAULT 0, completed INTEGER NOT NULL DEFAULT 0);
+    received INTEGER NOT NULL DEFAULT 0, completed INTEGER NOT NULL DEFAULT 0,
+    declared_size INTEGER, defer_commit INTEGER NOT NULL DEFAULT 0);
 """
 #: The app's own account: it creates and changes items unless told otherwise.
 ADMIN = "admin@contoso.onmicrosoft.com"

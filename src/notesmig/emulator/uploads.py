@@ -22,7 +22,7 @@ from notesmig.emulator.graph_errors import GraphError, bad_request, not_found, u
 from notesmig.emulator.http import Request, Response
 from notesmig.emulator.paths import Segment
 from notesmig.emulator.tenant import Tenant
-from notesmig.spfacts.limits import FRAGMENT_UNIT, MAX_FRAGMENT
+from notesmig.spfacts.limits import FRAGMENT_UNIT, MAX_FILE_SIZE, MAX_FRAGMENT
 from notesmig.spfacts.quickxor import QuickXorHash
 
 UPLOAD_PREFIX = "_upload"
@@ -31,6 +31,7 @@ UPLOAD_PREFIX = "_upload"
 class Uploads:
     def __init__(self, tenant: Tenant) -> None:
         self.tenant = tenant
+        self.failed_fragments = 0
 
     def simple_upload(
         self, request: Request, drive_id: str, parent: str, name: str, *, default_conflict: str
@@ -79,6 +80,16 @@ class Uploads:
         if "name" in item and item["name"] != name:
             raise bad_request("The item name does not match the name in the path.")
         conflict = conflict_behaviour(item.get("@microsoft.graph.conflictBehavior", "replace"))
+        declared = item.get("fileSize")
+        if declared is not None and (
+            not isinstance(declared, int) or isinstance(declared, bool) or declared < 0
+        ):
+            raise bad_request("'fileSize' must be a whole number of bytes.")
+        if declared is not None and declared > MAX_FILE_SIZE:
+            raise GraphError(400, "maxFileSizeExceeded", "The file is larger than 250 GB.")
+        defer = payload.get("deferCommit", False)
+        if not isinstance(defer, bool):
+            raise bad_request("'deferCommit' must be a boolean.")
         fs_info = item.get("fileSystemInfo")
         if fs_info is not None and (
             not isinstance(fs_info, dict)
@@ -87,7 +98,7 @@ class Uploads:
         ):
             raise bad_request("'fileSystemInfo' takes createdDateTime and lastModifiedDateTime.")
         session, expires = self.tenant.drives.create_upload(
-            drive_id, parent, name, conflict, fs_info
+            drive_id, parent, name, conflict, fs_info, declared_size=declared, defer_commit=defer
         )
         return Response.of(
             200,
@@ -115,13 +126,36 @@ class Uploads:
             session = tenant.drives.upload(session_id)
             received = int(session["received"])
             total = session["total"]
-            ranges = [f"{received}-{total - 1}"] if total is not None else [f"{received}-"]
+            if total is not None and received >= total:
+                ranges: list[str] = []  # every byte is in; a deferred commit awaits its POST
+            elif total is not None:
+                ranges = [f"{received}-{total - 1}"]
+            else:
+                ranges = [f"{received}-"]
             return Response.of(
                 200, {"expirationDateTime": iso(session["expires"]), "nextExpectedRanges": ranges}
             )
+        if request.method == "POST":  # the commit of a deferred upload (zero-length POST)
+            session = tenant.drives.upload(session_id)
+            if not session["defer_commit"] or session["total"] is None:
+                raise bad_request("This upload session does not await a commit.")
+            if int(session["received"]) < int(session["total"]):
+                raise bad_request("The upload is not complete; it cannot be committed.")
+            return self._commit(session_id, session, int(session["total"]))
         only(request.method, "PUT")
+        if self.failed_fragments < tenant.config.fail_fragments:
+            self.failed_fragments += 1
+            raise GraphError(503, "serviceNotAvailable", "The service is temporarily unavailable.",
+                             {"Retry-After": "1"})  # fmt: skip
         session = tenant.drives.upload(session_id)
         start, end, total = content_range(request.headers.get("content-range"))
+        if total > MAX_FILE_SIZE:
+            raise GraphError(400, "maxFileSizeExceeded", "The file is larger than 250 GB.")
+        declared = session["declared_size"]
+        if declared is not None and declared != total:
+            raise bad_request(
+                f"The session was created for {declared} bytes; Content-Range says {total}."
+            )
         length = len(request.body)
         if length != end - start + 1:
             raise bad_request(
@@ -147,10 +181,17 @@ class Uploads:
             )
         path = tenant.drives.upload_file(session_id)
         with path.open("ab") as sink:
+            # Bytes of a fragment whose answer failed after they were written are cut off: the
+            # file holds exactly what the session says it received.
+            sink.truncate(received)
             sink.write(request.body)
         tenant.db.execute(
             "UPDATE uploads SET total = ?, received = ? WHERE id = ?", (total, end + 1, session_id)
         )
+        if last and session["defer_commit"]:
+            return Response.of(
+                202, {"expirationDateTime": iso(session["expires"]), "nextExpectedRanges": []}
+            )
         if not last:
             return Response.of(
                 202,
@@ -159,6 +200,11 @@ class Uploads:
                     "nextExpectedRanges": [f"{end + 1}-{total - 1}"],
                 },
             )
+        return self._commit(session_id, session, total)
+
+    def _commit(self, session_id: str, session: Any, total: int) -> Response:
+        tenant = self.tenant
+        path = tenant.drives.upload_file(session_id)
         sha, quick = hashlib.sha256(), QuickXorHash()
         with path.open("rb") as source:
             while block := source.read(1 << 22):

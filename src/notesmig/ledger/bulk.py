@@ -170,29 +170,42 @@ class BulkRecording(LedgerBase):
                     row.state, row.error = State.EXCLUDED, None
                     outcome["excluded"] += 1
             session.flush()
-            existing = {
-                (a.document_id, a.library, a.folder, a.name): a
-                for a in session.scalars(
+            known_files = list(
+                session.scalars(
                     select(Attachment).join(Document).where(Document.database_id == database_id)
                 )
-            }
+            )
+            # A file is known by its key within its document, so a new name never makes it a
+            # new file; files recorded before keys existed are known by their place.
+            by_key = {(a.document_id, a.file_key): a for a in known_files if a.file_key}
+            by_place = {(a.document_id, a.library, a.folder, a.name): a for a in known_files}
             for file in files:
                 values = {
                     name: getattr(file, name)
                     for name in ("original_name", "library", "folder", "name", "sha256", "size")
                 }
                 values["kind"] = file.kind
+                values["file_key"] = file.key or None
                 document_id = row_of(file.unid).id
-                key = (document_id, values["library"], values["folder"], values["name"])
-                known = existing.get(key)
+                place = (document_id, file.library, file.folder, file.name)
+                known = by_key.get((document_id, file.key)) if file.key else None
+                known = known or by_place.get(place)
                 if known is None:
                     attachment = Attachment(document_id=document_id, **values)
                     session.add(attachment)
-                    existing[key] = attachment
-                elif known.sha256 != values.get("sha256"):
+                    by_place[place] = attachment
+                    if file.key:
+                        by_key[(document_id, file.key)] = attachment
+                elif known.sha256 != file.sha256 or (known.library, known.folder, known.name) != (
+                    file.library,
+                    file.folder,
+                    file.name,
+                ):
                     for name, value in values.items():
                         setattr(known, name, value)
                     known.state, known.drive_item_id, known.quickxor = State.TRANSFORMED, None, None
+                elif known.file_key is None and file.key:
+                    known.file_key = file.key
             linked = {row_of(unid).id for unid, *_ in links}
             if linked:
                 session.execute(delete(Link).where(Link.document_id.in_(linked)))

@@ -119,6 +119,8 @@ class Attachment(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     kind: Mapped[str] = mapped_column(String(32))
+    #: The file's identity in its document (item, original name, occurrence).
+    file_key: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16), default=State.TRANSFORMED)
     drive_item_id: Mapped[str | None] = mapped_column(String(64))
     quickxor: Mapped[str | None] = mapped_column(String(64))

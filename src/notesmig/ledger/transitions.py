@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from notesmig.ledger.base import LedgerBase, _document
 from notesmig.ledger.models import (
     STAGE_ORDER,
+    Attachment,
     Database,
     Document,
     Event,
@@ -151,3 +152,9 @@ class Transitions(LedgerBase):
                     )
                 else:
                     row.occurrences, row.last_seen = number, utcnow()
+
+    def update_attachment(self, attachment_id: int, **values: Any) -> None:
+        with self.session() as session:
+            session.execute(
+                update(Attachment).where(Attachment.id == attachment_id).values(**values)
+            )

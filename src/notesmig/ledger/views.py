@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from notesmig.ledger.base import LedgerBase
 from notesmig.ledger.models import (
@@ -44,11 +44,25 @@ class Views(LedgerBase):
             )
             return {(unid, a.library, a.folder, a.name): a for unid, a in rows}
 
-    def update_attachment(self, attachment_id: int, **values: Any) -> None:
+    def placements(self, replica_id: str) -> dict[tuple[str, str], tuple[str, str, str]]:
+        """(UNID, file key) -> (library, folder, name): where each file of a database went."""
         with self.session() as session:
-            session.execute(
-                update(Attachment).where(Attachment.id == attachment_id).values(**values)
+            rows = session.execute(
+                select(
+                    Document.unid,
+                    Attachment.file_key,
+                    Attachment.library,
+                    Attachment.folder,
+                    Attachment.name,
+                )
+                .join(Attachment, Attachment.document_id == Document.id)
+                .join(Database, Database.id == Document.database_id)
+                .where(Database.replica_id == replica_id, Attachment.file_key.is_not(None))
             )
+            return {
+                (unid, str(key)): (library, folder, name)
+                for unid, key, library, folder, name in rows
+            }
 
     # -- reading --------------------------------------------------------------------------
 

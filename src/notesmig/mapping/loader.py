@@ -24,6 +24,7 @@ from notesmig.mapping.model import (
 )
 from notesmig.schemas import load_schema
 from notesmig.spfacts.columns import is_system_field
+from notesmig.spfacts.names import encode_internal_name
 
 _NOTESMIG_COLUMNS = {name.casefold(): name for name in SYSTEM_COLUMN_NAMES}
 
@@ -245,4 +246,33 @@ def _cross_check(
                     else:
                         problem(at, f"column {column!r} of list {form['list']!r} is already "
                                     f"defined differently by {where}")  # fmt: skip
+    problems.extend(_internal_name_clashes(mapping, lines))
+    return problems
+
+
+def _internal_name_clashes(
+    mapping: Mapping, lines: dict[KeyPath, int]
+) -> list[tuple[int | None, str, str]]:
+    """Columns of one list whose SharePoint internal names (encoded, cut to 32 characters)
+    would be the same: SharePoint would give the second another name, and its values would
+    go nowhere."""
+    problems: list[tuple[int | None, str, str]] = []
+    by_list: dict[str, dict[str, tuple[str, KeyPath]]] = {}
+    for form in mapping.forms.values():
+        seen = by_list.setdefault(form.list, {
+            encode_internal_name(name): (name, ()) for name in SYSTEM_COLUMN_NAMES
+        })  # fmt: skip
+        for spec in form.items.values():
+            at: KeyPath = ("forms", form.form, "items", spec.item, "column")
+            for column in (spec.column, *spec.companion_columns):
+                internal = encode_internal_name(column)
+                earlier = seen.get(internal)
+                if earlier is not None and earlier[0] != column:
+                    problems.append((
+                        _line(lines, at),
+                        _dotted(at),
+                        f"columns {earlier[0]!r} and {column!r} would both be {internal!r} in "
+                        "SharePoint (internal names are cut to 32 characters): shorten one",
+                    ))  # fmt: skip
+                seen.setdefault(internal, (column, at))
     return problems

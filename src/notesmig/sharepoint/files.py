@@ -149,8 +149,9 @@ class FileUploader:
         self.counts.bytes += len(data)
         self.progress(1)
 
-    async def _resume_at(self, raw: httpx.AsyncClient, url: str) -> int | None:
-        """Where a kept upload session stands (None: gone, start a new one)."""
+    async def _resume(self, raw: httpx.AsyncClient, url: str) -> int | dict[str, Any] | None:
+        """Where a kept upload session stands: the next byte to send, the driveItem when every
+        byte was in and only the commit was missing (committed now), or None: start anew."""
         try:
             status = await raw.get(url)
         except httpx.HTTPError:
@@ -158,9 +159,20 @@ class FileUploader:
         if status.status_code != 200:
             return None
         try:
-            ranges = status.json().get("nextExpectedRanges") or []
-            return int(str(ranges[0]).split("-")[0]) if ranges else None
-        except (ValueError, TypeError, AttributeError):
+            ranges = status.json().get("nextExpectedRanges")
+        except ValueError:
+            return None
+        if ranges == []:
+            # Every byte arrived; the commit did not (a deferred commit, or its answer lost).
+            try:
+                committed = await raw.post(url, content=b"")
+            except httpx.HTTPError:
+                return None
+            found: dict[str, Any] = committed.json() if committed.status_code in (200, 201) else {}
+            return found or None
+        try:
+            return int(str(ranges[0]).split("-")[0])
+        except (ValueError, TypeError, IndexError):
             return None
 
     async def _session_upload(
@@ -171,7 +183,9 @@ class FileUploader:
         start = 0
         async with httpx.AsyncClient(timeout=120) as raw:
             if url:
-                resumed = await self._resume_at(raw, url)
+                resumed = await self._resume(raw, url)
+                if isinstance(resumed, dict):
+                    return resumed
                 if resumed is None:
                     url = None
                 else:

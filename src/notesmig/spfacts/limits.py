@@ -31,6 +31,8 @@ MAX_LIST_TITLE = 255
 MAX_COLUMNS_PER_LIST = 500
 #: The decoded path of a file (site, library, folders, name), in characters.
 MAX_DECODED_PATH = 400
+#: The largest file SharePoint Online takes (250 GB since 2021).
+MAX_FILE_SIZE = 250 * 1024**3
 #: Requests in one Graph $batch.
 BATCH_LIMIT = 20
 #: Upload session fragments: multiples of 320 KiB (except the last), each under 60 MiB.

@@ -27,7 +27,7 @@ from notesmig.records import (
     PermissionPlan,
 )
 from notesmig.spfacts.limits import MULTILINE_MAX_LENGTH
-from notesmig.transform.files import FolderNames, folder_name
+from notesmig.transform.files import FileIdentity, FolderNames, Placement, folder_name
 from notesmig.transform.values import ConversionError, convert, utc_text
 
 _ALWAYS_IGNORED = {"form", "$file", "$revisions", "$updatedby", "$ref", "$conflict"}
@@ -123,9 +123,14 @@ class Transformer:
     """Applies mappings (by replica id) to documents."""
 
     def __init__(
-        self, mappings: dict[str, Mapping], users: dict[str, UserDirectory] | None = None
+        self,
+        mappings: dict[str, Mapping],
+        users: dict[str, UserDirectory] | None = None,
+        placements: dict[str, dict[FileIdentity, Placement]] | None = None,
     ) -> None:
         self.mappings = {k.upper(): v for k, v in mappings.items()}
+        #: Per database, where earlier runs placed each file (names stay with their files).
+        self.placements = placements or {}
         self.users = (
             users
             if users is not None
@@ -338,11 +343,20 @@ class Transformer:
                 f"{len(overflow)} long rich text item(s)",
             )
             return None
-        placer = names.setdefault(database, FolderNames(mapping.site.split(":", 1)[1]))
+        placer = names.get(database)
+        if placer is None:
+            placer = FolderNames(
+                mapping.site.split(":", 1)[1], earlier=dict(self.placements.get(database, {}))
+            )
+            names[database] = placer
         folder = folder_name(unid if form.attachment_folder == "document" else form.form)
         rows = []
+        seen: Counter[str] = Counter()
         for attachment in document.attachments:
-            name = placer.place(form.library, folder, attachment.name)
+            identity = f"{attachment.item}/{attachment.name}"
+            seen[identity] += 1
+            key = f"{identity}#{seen[identity]}"
+            name = placer.place(form.library, folder, attachment.name, (unid, key))
             rows.append(
                 FileRow(
                     database=database,
@@ -355,13 +369,15 @@ class Transformer:
                     sha256=attachment.sha256,
                     blob=attachment.blob,
                     kind=attachment.kind,
+                    key=key,
                     created=utc_text(attachment.created) if attachment.created else None,
                     modified=utc_text(attachment.modified) if attachment.modified else None,
                 )
             )
         for spec in overflow:
             content = str(fields[spec.column])
-            name = placer.place(form.library, folder, f"{spec.column}.html")
+            key = f"{spec.item}/overflow.html#1"
+            name = placer.place(form.library, folder, f"{spec.column}.html", (unid, key))
             rows.append(
                 FileRow(
                     database=database,
@@ -374,6 +390,7 @@ class Transformer:
                     sha256=None,
                     blob=None,
                     kind="richtext-overflow",
+                    key=key,
                     created=fields.get("NotesCreated"),
                     modified=fields.get("NotesModified"),
                     content=content,

@@ -1,9 +1,11 @@
 """Where each attachment goes in its library: a SharePoint-safe name, unique in its folder.
 
 Names are made safe by :func:`notesmig.spfacts.names.safe_file_name`; a name already used
-in the same folder (SharePoint compares case-insensitively) gets `` (2)``, `` (3)``... in the
-order documents and attachments are met, so the same input always gives the same names. The
-whole decoded path (site, library, folder, name) is kept within SharePoint's 400 characters.
+in the same folder (SharePoint compares case-insensitively) gets `` (2)``, `` (3)``... A name
+once given stays with its file: placements recorded in the ledger are handed out again first,
+and reserved, so a re-export in another order (or a folder per form shared by many documents)
+never gives one document's file name to another's. The whole decoded path (site, library,
+folder, name) is kept within SharePoint's 400 characters.
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ from dataclasses import dataclass, field
 from notesmig.spfacts.limits import MAX_DECODED_PATH
 from notesmig.spfacts.names import safe_file_name, shorten
 
+#: A file's identity, whatever its name: (document UNID, file key).
+FileIdentity = tuple[str, str]
+#: Where a file was placed before: (library, folder, name).
+Placement = tuple[str, str, str]
+
 
 @dataclass
 class FolderNames:
@@ -20,8 +27,19 @@ class FolderNames:
 
     site_path: str
     used: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    #: Placements from earlier runs (the ledger): given again to the same file.
+    earlier: dict[FileIdentity, Placement] = field(default_factory=dict)
 
-    def place(self, library: str, folder: str, original: str) -> str:
+    def __post_init__(self) -> None:
+        for library, folder, name in self.earlier.values():
+            self.used.setdefault((library, folder.casefold()), set()).add(name.casefold())
+
+    def place(
+        self, library: str, folder: str, original: str, identity: FileIdentity | None = None
+    ) -> str:
+        before = self.earlier.get(identity) if identity is not None else None
+        if before is not None and (before[0], before[1].casefold()) == (library, folder.casefold()):
+            return before[2]
         taken = self.used.setdefault((library, folder.casefold()), set())
         prefix = "/".join(p for p in (self.site_path.strip("/"), library, folder) if p)
         budget = MAX_DECODED_PATH - len(prefix) - 1

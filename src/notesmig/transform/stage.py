@@ -52,7 +52,10 @@ def run_transform(
     extract_dir: Path, mappings: dict[str, Mapping], out_dir: Path, ledger: Ledger | None
 ) -> TransformResult:
     documents = list(read_documents(extract_dir))
-    result = Transformer(mappings).transform(documents)
+    placements = (
+        {replica: ledger.placements(replica) for replica in mappings} if ledger is not None else {}
+    )
+    result = Transformer(mappings, placements=placements).transform(documents)
     _write(out_dir, result)
     if ledger is not None:
         _record(extract_dir, documents, result, ledger)

@@ -1,0 +1,104 @@
+"""Files into document libraries: upload sessions, resumes, verification, Notes dates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from notesmig.ledger import Ledger
+from notesmig.sample.corpus import SampleFile
+from notesmig.spfacts.quickxor import quickxorhash
+from tests.migration import (
+    SITE,
+    assert_exactly_once,
+    emulator_for,
+    expected,
+    mappings_for,
+    migrate,
+    read_back,
+)
+
+
+def test_upload_sessions_with_lost_answers_and_notes_dates(
+    sample_corpus: list[SampleFile], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import notesmig.sharepoint.files
+
+    monkeypatch.setattr(notesmig.sharepoint.files, "SIMPLE_UPLOAD_LIMIT", 0)  # all by session
+    monkeypatch.setattr(notesmig.sharepoint.files, "FRAGMENT", 327_680)
+    mappings = mappings_for(sample_corpus, tmp_path / "mappings")
+    with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0", "--lost-response-rate", "0.1",
+                      "--seed", "8") as emulator:  # fmt: skip
+        result = migrate([sample_corpus[0].path.parent], mappings, tmp_path / "work", graph_url=emulator.graph_url,
+                         db_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}", ru_per_minute=0)  # fmt: skip
+        assert result.load.files_uploaded == 16
+        assert_exactly_once(emulator.graph_url, tmp_path / "work")
+        _, files = read_back(emulator.graph_url)
+    _, wanted, _ = expected(tmp_path / "work")
+    created = {(f["unid"], f["name"]): f["created"] for f in wanted}
+    for entries in files.values():
+        for remote in entries:
+            key = (remote["listItem"]["fields"]["NotesUNID"], remote["name"])
+            assert (
+                remote["fileSystemInfo"]["createdDateTime"] == created[key]
+            )  # the Notes date, kept
+
+
+def test_a_fragment_that_keeps_failing_stops_the_load_and_the_session_resumes(
+    sample_corpus: list[SampleFile], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import notesmig.sharepoint.files
+    from notesmig.sharepoint.graph import GraphTransientError
+
+    monkeypatch.setattr(notesmig.sharepoint.files, "SIMPLE_UPLOAD_LIMIT", 0)
+    monkeypatch.setattr(notesmig.sharepoint.files, "FRAGMENT", 327_680)
+    mappings = mappings_for(sample_corpus, tmp_path / "mappings")
+    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    drop = sample_corpus[0].path.parent
+    # Before: when a fragment's retries ran out, the loop went on to the next fragment.
+    with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0", "--fail-fragments", "1000"
+                      ) as emulator, pytest.raises(GraphTransientError, match="still failing"):  # fmt: skip
+        migrate(
+            [drop], mappings, tmp_path / "work", graph_url=emulator.graph_url, db_url=ledger_url
+        )
+    kept = [
+        a for a in Ledger(ledger_url).attachment_view("58D6B8A63270688E").values() if a.upload_url
+    ]
+    assert len(kept) == 1 and kept[0].state == "transformed"  # the session is kept, not loaded
+    with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0") as emulator:
+        result = migrate([drop], mappings, tmp_path / "work", graph_url=emulator.graph_url,
+                         db_url=ledger_url)  # fmt: skip
+        assert result.load.files_uploaded == 16
+        assert_exactly_once(emulator.graph_url, tmp_path / "work")
+
+
+@pytest.mark.anyio
+async def test_a_session_with_every_byte_in_is_committed_on_resume(tmp_path: Path) -> None:
+    from notesmig.emulator.server import EmulatorProcess
+    from notesmig.sharepoint.budget import ResourceBudget
+    from notesmig.sharepoint.client import graph_client
+    from notesmig.sharepoint.files import FileUploader
+    from notesmig.sharepoint.graph import Graph
+
+    data = b"x" * 700_000
+    with EmulatorProcess(tmp_path / "emulator", options=("--ru-per-minute", "0")) as emulator:
+        http = httpx.Client(base_url=emulator.graph_url, headers={"Authorization": "Bearer t"})
+        drive = http.get(f"{SITE}/drive").json()["id"]
+        session = http.post(f"/drives/{drive}/root:/deferred.bin:/createUploadSession",
+                            json={"item": {"fileSize": len(data)}, "deferCommit": True}).json()  # fmt: skip
+        url = session["uploadUrl"]
+        for start in (0, 655_360):
+            end = min(start + 655_360, len(data)) - 1
+            sent = httpx.put(url, content=data[start : end + 1],
+                             headers={"Content-Range": f"bytes {start}-{end}/{len(data)}"})  # fmt: skip
+            assert sent.status_code == 202
+        assert httpx.get(url).json()["nextExpectedRanges"] == []  # all in, not committed
+        _client, adapter = graph_client(emulator.graph_url)
+        uploader = FileUploader(Graph(adapter, ResourceBudget(0)), None, None, lambda _f: data)  # type: ignore[arg-type]
+        async with httpx.AsyncClient() as raw:
+            # Before: an empty nextExpectedRanges raised IndexError.
+            item = await uploader._resume(raw, url)
+        assert isinstance(item, dict) and item["size"] == len(data)
+        assert item["file"]["hashes"]["quickXorHash"] == quickxorhash(data)
