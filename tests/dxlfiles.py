@@ -17,8 +17,9 @@ MODIFIED = datetime(2024, 4, 3, 17, 45, 10, tzinfo=JST)
 def document(form: str, unid: str, *items: etree._Element, **extra: str) -> etree._Element:
     """A document note: its noteinfo (Created 2024-04-01 09:15:30 JST, Modified 2024-04-03
     17:45:10 JST), updatedby and items."""
+    noteid = int(stable_hex("noteid", unid, length=6), 16) % 4096 + 8
     return E.document(
-        noteinfo(int(unid[:6], 16) % 4096 + 8, unid, CREATED, MODIFIED),
+        noteinfo(noteid, unid, CREATED, MODIFIED),
         E.updatedby(
             E.name("CN=山田 太郎/OU=情報政策課/O=Maebashi"),
             E.name("CN=佐藤 花子/OU=総務課/O=Maebashi"),

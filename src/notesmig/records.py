@@ -159,12 +159,14 @@ class LinkRow(Record):
 
 
 class DatabaseTotals(Record):
-    """One database's transform counts; extracted = transformed + quarantined + excluded."""
+    """One database's transform counts: extracted = transformed + quarantined + excluded +
+    merged (copies of one document in several exports count once)."""
 
     extracted: int = 0
     transformed: int = 0
     quarantined: int = 0
     excluded: int = 0
+    merged: int = 0
     files: int = 0
     overflow_files: int = 0
     unmapped_items: dict[str, int] = Field(default_factory=dict)
@@ -172,7 +174,7 @@ class DatabaseTotals(Record):
 
     @property
     def balanced(self) -> bool:
-        return self.extracted == self.transformed + self.quarantined + self.excluded
+        return self.extracted == self.transformed + self.quarantined + self.excluded + self.merged
 
 
 class TransformedDatabase(Record):

@@ -113,3 +113,74 @@ def test_bad_paths_and_methods(http: httpx.Client, targets: dict[str, str]) -> N
         assert_client_error(response)
         assert 400 <= response.status_code < 500
     assert http.get("/../beta/sites/root").status_code == 400  # only v1.0 is served
+
+
+def snapshot(http: httpx.Client, targets: dict[str, str]) -> tuple[object, ...]:
+    """What the fuzzed requests could change: the item, the list's items and columns."""
+    item = http.get(targets["fields"]).json()
+    items = http.get(targets["items"], params={"$top": "5000"}).json()["value"]
+    columns = http.get(targets["columns"]).json()["value"]
+    return item, [i["id"] for i in items], [c["name"] for c in columns]
+
+
+query_options = st.dictionaries(
+    st.sampled_from(["$top", "$skiptoken", "$expand", "$select", "$filter", "$orderby", "$x",
+                     "token", "$count"]) | st.text(max_size=6),
+    st.text(st.characters(min_codepoint=32, max_codepoint=0x3000), max_size=30), max_size=3,
+)  # fmt: skip
+headers = st.dictionaries(
+    st.sampled_from(["If-Match", "Prefer", "Content-Type", "Accept", "Content-Range",
+                     "client-request-id"]),
+    st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=40),
+    max_size=3,
+)  # fmt: skip
+
+
+@FUZZ
+@given(body=json_values, query=query_options, extra=headers)
+def test_a_refused_request_changes_nothing(
+    http: httpx.Client, targets: dict[str, str], body: object, query: dict[str, str],
+    extra: dict[str, str],
+) -> None:  # fmt: skip
+    before = snapshot(http, targets)
+    for method, name in (("PATCH", "fields"), ("POST", "items"), ("POST", "columns"),
+                         ("GET", "items"), ("DELETE", "fields")):  # fmt: skip
+        response = http.request(method, targets[name], json=body, params=query, headers=extra)
+        assert_client_error(response)
+        if response.status_code >= 400:
+            assert snapshot(http, targets) == before, (method, name, response.text)
+        else:
+            before = snapshot(http, targets)
+
+
+@pytest.mark.parametrize(
+    ("kind", "make"),
+    [("deep JSON", lambda: "[" * 50_000 + "]" * 50_000),
+     ("deep objects", lambda: '{"a":' * 30_000 + "1" + "}" * 30_000),
+     ("huge list name", lambda: '{"displayName": "' + "あ" * 100_000 + '"}'),
+     ("many columns", lambda: '{"displayName": "wide", "columns": ['
+      + ",".join(f'{{"name": "c{n}", "text": {{}}}}' for n in range(5_000)) + "]}")],
+)  # fmt: skip
+def test_hostile_bodies_are_refused_at_once(
+    http: httpx.Client, targets: dict[str, str], kind: str, make: object
+) -> None:
+    import time
+
+    started = time.perf_counter()
+    response = http.post(
+        targets["lists"], content=make(), headers={"Content-Type": "application/json"}
+    )  # type: ignore[operator]
+    assert response.status_code == 400, (kind, response.text[:200])
+    assert_client_error(response)
+    # Another client is served at once afterwards: nothing was left blocking the server.
+    assert http.get(targets["columns"]).status_code == 200
+    assert time.perf_counter() - started < 30, kind
+
+
+@pytest.mark.parametrize("top", ["-1", "abc", "0", "1e3", ""])
+def test_top_is_a_positive_integer_on_every_resource(
+    http: httpx.Client, targets: dict[str, str], top: str
+) -> None:
+    for name in ("lists", "columns", "items"):
+        response = http.get(targets[name], params={"$top": top})
+        assert response.status_code == 400, (name, top, response.text)

@@ -119,3 +119,38 @@ def test_hyperlinks_long_columns_and_people_sharepoint_must_ensure(
     assert result.load.unknown_people == {"ghost@contoso.onmicrosoft.com": 1}
     [status] = Ledger(ledger_url).status()
     assert status.unknown_people == 1
+
+
+def test_two_databases_with_one_unid_in_one_list_never_overwrite(
+    sample_corpus: list[SampleFile], tmp_path: Path
+) -> None:
+    shared = stable_hex("shared-unid")
+    drop = tmp_path / "drop"
+    replicas = [
+        database(drop / f"{name}.dxl", name,
+                 document("Memo", shared, text_item("Subject", f"{name} の文書")),
+                 document("Memo", stable_hex(name), text_item("Subject", f"{name} だけ")))
+        for name in ("本庁", "支所")
+    ]  # fmt: skip
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    for name, replica in zip(("honcho", "shisho"), replicas, strict=True):
+        (mappings / f"{name}.yaml").write_text(
+            f'version: 1\ndatabase: {{replica_id: "{replica}"}}\n'
+            'target: {site: "contoso.sharepoint.com:/sites/notes-migration"}\n'
+            'forms: {Memo: {list: "共通", items: {Subject: {column: Title, type: text}}}}\n',
+            encoding="utf-8",
+        )
+    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0") as emulator:
+        migrate([drop], mappings, tmp_path / "work", graph_url=emulator.graph_url, db_url=ledger_url)
+        items, _ = read_back(emulator.graph_url)
+    by_unid = {f["NotesUNID"]: f for f in items["共通"]}
+    assert len(items["共通"]) == 3
+    first, second = sorted(replicas)
+    # The UNID stays with the database that loaded it first; the other is held back, named.
+    assert by_unid[shared]["NotesDatabase"] in replicas
+    loser = second if by_unid[shared]["NotesDatabase"] == first else first
+    held = [q for q in Ledger(ledger_url).quarantined(loser)]
+    assert [q["unid"] for q in held] == [shared]
+    assert held[0]["reason"] == "conflict: the same UNID is in this list from another database"

@@ -301,7 +301,8 @@ def _mappings(path: Path) -> dict[str, object]:
     try:
         return dict(load_mappings(path))
     except (MappingError, UserMappingError) as exc:
-        error("マッピングが正しくありません", "invalid mapping", str(exc))
+        errors.print("[red]エラー / error[/red] ", end="", highlight=False)
+        errors.print(str(exc), highlight=False, markup=False, soft_wrap=True)
         _exit(2)
 
 

@@ -40,12 +40,15 @@ def both(ja: str, en: str) -> str:
 
 
 def error(ja: str, en: str, detail: str = "") -> None:
+    """An error line; never wrapped, so a path and its line number stay together."""
     message = both(ja, en) + (f": {detail}" if detail else "")
-    errors.print(f"[red]エラー / error[/red] {message}", highlight=False, markup=True)
+    errors.print("[red]エラー / error[/red] ", end="", highlight=False)
+    errors.print(message, highlight=False, markup=False, soft_wrap=True)
 
 
 def warning(message: str) -> None:
-    errors.print(f"[yellow]警告 / warning[/yellow] {message}", highlight=False)
+    errors.print("[yellow]警告 / warning[/yellow] ", end="", highlight=False)
+    errors.print(message, highlight=False, markup=False, soft_wrap=True)
 
 
 def size(count: int) -> str:
@@ -122,7 +125,9 @@ def report_file_errors(reports: list[FileReport]) -> None:
             level = (
                 "[red]エラー / error[/red]" if problem.fatal else "[yellow]警告 / warning[/yellow]"
             )
-            errors.print(f"{level} {where}{document}: {problem.message}", highlight=False)
+            errors.print(f"{level} ", end="", highlight=False)
+            errors.print(f"{where}{document}: {problem.message}", highlight=False, markup=False,
+                         soft_wrap=True)  # fmt: skip
 
 
 def inventory_table(reports: list[FileReport]) -> Table:

@@ -48,8 +48,9 @@ def _zone(text: str) -> timezone:
     digits = text[1:].replace(":", "")
     hours = int(digits[:2])
     minutes = int(digits[2:4]) if len(digits) > 2 else 0
-    if hours > 23 or minutes > 59:
-        raise NotesDateTimeError(f"offset {text!r} is out of range")
+    # No time zone is further than 14 hours from UTC (Line Islands, +14:00).
+    if minutes > 59 or hours * 60 + minutes > 14 * 60:
+        raise NotesDateTimeError(f"offset {text!r} is beyond +-14:00")
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 

@@ -7,6 +7,7 @@ reports) reads these dataclasses or their JSON form (``schemas/document.schema.j
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -133,6 +134,15 @@ class NotesDocument:
     links: list[NotesLink] = field(default_factory=list)
     unconverted: Counter[str] = field(default_factory=Counter)
     errors: list[ExtractionIssue] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """What the ledger knows the document by: its UNID, or for a document without a valid
+        one, a key made from where it was read (unique per file and line)."""
+        if self.unid:
+            return self.unid
+        place = f"{self.source}:{self.line}:{self.noteid}".encode()
+        return "NOUNID-" + hashlib.sha256(place).hexdigest()[:24].upper()
 
     def item(self, name: str) -> Item | None:
         """The first item of that name (Notes names are case-insensitive)."""

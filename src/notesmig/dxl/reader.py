@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import binascii
 import html
+import math
+import re
 from collections.abc import Iterator
 from datetime import datetime, tzinfo
-from email import message_from_string, policy
+from email import message_from_bytes, policy
 from pathlib import Path
 
 from lxml import etree
@@ -80,6 +82,7 @@ DESIGN_ELEMENTS = (
 _TOP_LEVEL = ("database", "document", "note", "profiledocument", "databaseinfo", "acl")
 _TAGS = [prefix + name for name in _TOP_LEVEL + DESIGN_ELEMENTS for prefix in (DXL_NS, "")]
 _OLE_HOSTS = {"bytearrayext", "bytearraypage"}
+_UNID = re.compile(r"^[0-9A-Fa-f]{32}$")
 _TRUE = "true"
 
 
@@ -248,10 +251,25 @@ class DxlReader:
                 document.form = str(form_item.values[0])
         if document.parent_unid is None:
             self._parent_from_ref(document)
+        if document.parent_unid and _UNID.match(document.parent_unid):
+            document.parent_unid = document.parent_unid.upper()
         return document
 
     def _noteinfo(self, document: NotesDocument, info: etree._Element) -> None:
-        document.unid = info.get("unid")
+        unid = info.get("unid")
+        if unid is not None and _UNID.match(unid):
+            # Notes writes UNIDs in upper case hex; case carries no meaning in them, so a
+            # lower-case copy is the same document.
+            document.unid = unid.upper()
+        elif unid is not None:
+            document.errors.append(
+                ExtractionIssue(
+                    "bad-unid",
+                    f"the UNID {unid[:80]!r} is not 32 hexadecimal digits",
+                    None,
+                    line_of(info),
+                )
+            )
         document.noteid = info.get("noteid")
         sequence = info.get("sequence")
         document.sequence = int(sequence) if sequence and sequence.isdigit() else None
@@ -486,7 +504,9 @@ class DxlReader:
             )
 
     def _document_mime(self, document: NotesDocument, element: etree._Element) -> None:
-        message = message_from_string(element.text or "", policy=policy.default)
+        # Parsed from bytes: from a str, the email package hands 8-bit bodies back in
+        # raw-unicode-escape, not in the charset the part declares.
+        message = message_from_bytes((element.text or "").encode("utf-8"), policy=policy.default)
         for part in message.walk():
             if part.is_multipart():
                 continue
@@ -495,7 +515,18 @@ class DxlReader:
             content_type = part.get_content_type()
             text = None
             if content_type.startswith("text/"):
-                text = body_bytes.decode(part.get_content_charset() or "utf-8", errors="strict")
+                charset = part.get_content_charset() or "utf-8"
+                try:
+                    text = body_bytes.decode(charset, errors="strict")
+                except (UnicodeDecodeError, LookupError) as exc:
+                    document.errors.append(
+                        ExtractionIssue(
+                            "bad-mime", f"a {content_type} part is not {charset}: {exc}", "$MIME",
+                            line_of(element),
+                        )
+                    )  # fmt: skip
+                    document.unconverted["undecodable MIME part"] += 1
+                    continue
             headers = {key: str(val) for key, val in part.items()}
             self._mime_content(document, "$MIME", content_type, text, headers, body_bytes)
 
@@ -537,4 +568,8 @@ def _number(text: str | None) -> int | float:
     try:
         return int(cleaned)
     except ValueError:
-        return float(cleaned)
+        number = float(cleaned)
+    if not math.isfinite(number):
+        # NaN, Infinity and 1e309 are no numbers a column (or strict JSON) can hold.
+        raise ValueError(f"{cleaned!r} is not a finite number")
+    return number

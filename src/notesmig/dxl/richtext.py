@@ -149,10 +149,29 @@ _UNCONVERTED_LABELS = {
 _KEEP_TEXT = {"button", "actionhotspot", "popup", "region", "objectref", "namedelementlink"}
 
 
+_REMOTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
+
+
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Pictures come from the migrated files only: a Notes document must not make a reader's
+    browser fetch another host's content (a tracking pixel, a leak of who opened what). A link
+    without a scheme (``//host/x``) would follow the page's: it is made HTTPS."""
+    if tag == "img" and attribute == "src" and _REMOTE.match(value):
+        return None
+    if tag == "a" and attribute == "href" and value.lstrip().startswith("//"):
+        return "https:" + value.lstrip()
+    return value
+
+
 def sanitize_html(markup: str) -> str:
-    """Allowlist-sanitize HTML: only the tags, attributes, styles and schemes notesmig emits."""
+    """Allowlist-sanitize HTML: only the tags, attributes, styles and schemes notesmig emits;
+    pictures only from the migrated files (a remote picture leaves its alternative text and a
+    visible marker)."""
+    if "<img" in markup.lower():
+        markup = _mark_remote_pictures(markup)
     return nh3.clean(
         markup,
+        attribute_filter=_keep_attribute,
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes=_URL_SCHEMES,
@@ -160,6 +179,28 @@ def sanitize_html(markup: str) -> str:
         filter_style_properties=_ALLOWED_STYLES,
         link_rel="noopener noreferrer",
     )
+
+
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+
+
+def _mark_remote_pictures(markup: str) -> str:
+    """A visible marker beside every picture whose source is another host (it is not shown)."""
+
+    def marked(match: re.Match[str]) -> str:
+        found = _SRC.search(match.group(0))
+        source = next((g for g in found.groups() if g is not None), "") if found else ""
+        if not _REMOTE.match(source) or source.lower().startswith("data:"):
+            return match.group(0)
+        host = re.sub(r"^[a-z][a-z0-9+.-]*:|^//", "", source.strip(), flags=re.IGNORECASE)
+        host = host.lstrip("/").split("/", 1)[0][:80]
+        return (
+            f'{match.group(0)}<span class="notes-unconverted" data-notes-element="remote-image">'
+            f"[外部の画像は表示しません / remote image not shown: {html.escape(host)}]</span>"
+        )
+
+    return _IMG.sub(marked, markup)
 
 
 @dataclass

@@ -137,6 +137,9 @@ def parse_column(body: Any) -> tuple[Column, str]:
         flags[key] = value
     if not isinstance(display, str):
         raise bad_request("'displayName' must be a string.")
+    # SharePoint's field titles hold at most 255 characters.
+    if len(requested) > 255 or len(display) > 255:
+        raise bad_request("A column name or display name holds at most 255 characters.")
     settings = dict(settings)
     if facet == "text":
         _check_text_settings(settings)

@@ -21,7 +21,7 @@ from notesmig.emulator.drives import Drives
 from notesmig.emulator.graph_errors import GraphError, bad_request, not_found, unknown_property
 from notesmig.emulator.ids import new_item_id, now_text
 from notesmig.spfacts.columns import is_system_field
-from notesmig.spfacts.limits import LIST_VIEW_THRESHOLD
+from notesmig.spfacts.limits import LIST_VIEW_THRESHOLD, MAX_COLUMNS_PER_LIST, MAX_LIST_TITLE
 from notesmig.spfacts.names import encode_internal_name
 
 USER_LIST = "User Information List"
@@ -110,7 +110,7 @@ class Tenant:
     # -- plumbing -------------------------------------------------------------------------
 
     def transaction(self) -> _Transaction:
-        return _Transaction(self.db)
+        return _Transaction(self.db, self._column_cache)
 
     def _next_change(self) -> int:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'change'").fetchone()
@@ -333,6 +333,11 @@ class Tenant:
         display = body.get("displayName")
         if not isinstance(display, str) or not display.strip():
             raise bad_request("'displayName' is required and must be a non-empty string.")
+        if len(display) > MAX_LIST_TITLE or any(ord(c) < 32 for c in display):
+            raise bad_request(
+                f"The list title must be at most {MAX_LIST_TITLE} characters, without control "
+                "characters."
+            )
         info = body.get("list", {})
         if not isinstance(info, dict) or set(info) - {"template", "contentTypesEnabled", "hidden"}:
             raise bad_request(
@@ -344,6 +349,11 @@ class Tenant:
         columns = body.get("columns", [])
         if not isinstance(columns, list):
             raise bad_request("'columns' must be a list of column definitions.")
+        if len(columns) > MAX_COLUMNS_PER_LIST:
+            raise bad_request(
+                f"A list can be created with at most {MAX_COLUMNS_PER_LIST} columns; "
+                f"this request has {len(columns)}."
+            )
         parsed = [parse_column(c) for c in columns]
         if self.db.execute(
             "SELECT 1 FROM lists WHERE site_id = ? AND display_name = ? COLLATE NOCASE",
@@ -431,12 +441,18 @@ class Tenant:
         return cached
 
     def _store_column(self, list_id: str, column: Column) -> None:
-        position = len(self.columns(list_id))
+        known = self.columns(list_id)
+        if len(known) >= MAX_COLUMNS_PER_LIST:
+            raise bad_request(
+                f"The list has {len(known)} columns; no more than {MAX_COLUMNS_PER_LIST} "
+                "can be added."
+            )
         body = json.dumps(column.__dict__)
         self.db.execute(
-            "INSERT INTO columns VALUES (?, ?, ?, ?)", (list_id, position, column.name, body)
+            "INSERT INTO columns VALUES (?, ?, ?, ?)", (list_id, len(known), column.name, body)
         )
-        self._column_cache.pop(list_id, None)
+        # The cache grows with the table (a rolled-back transaction drops every cache).
+        known.append(column)
 
     def _add_column(self, list_id: str, column: Column, requested: str) -> Column:
         taken = {c.name.lower() for c in self.columns(list_id)}
@@ -855,11 +871,14 @@ def _compare(left: Any, op: str, right: Any) -> bool:
 class _Transaction:
     """``with tenant.transaction():`` one atomic unit (BEGIN IMMEDIATE ... COMMIT)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, cache: dict[str, list[Column]]) -> None:
         self._db = db
+        self._cache = cache
 
     def __enter__(self) -> None:
         self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind: object, value: object, trace: object) -> None:
         self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+        if kind is not None:
+            self._cache.clear()

@@ -6,6 +6,7 @@ Every problem is reported before any work starts, each with the file, the line a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from notesmig.mapping.model import (
     Mapping,
     UserPolicy,
 )
+from notesmig.mapping.users import UserDirectory, UserMappingError
 from notesmig.schemas import load_schema
 from notesmig.spfacts.columns import is_system_field
 from notesmig.spfacts.names import encode_internal_name
@@ -41,15 +43,72 @@ class MappingError(TerminalError):
             f"{path}:{line if line is not None else '?'} {key or '(top)'}: {message}"
             for line, key, message in problems
         ]
-        super().__init__("invalid mapping:\n  " + "\n  ".join(lines))
+        super().__init__("マッピングが正しくありません / invalid mapping:\n  " + "\n  ".join(lines))
 
 
 def _dotted(path: Iterable[str | int]) -> str:
     return ".".join(str(p) for p in path)
 
 
+MAX_MAPPING_BYTES = 2 << 20
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text_of(path: Path) -> str:
+    """The mapping's text. It must be UTF-8 (a Japanese editor may save Shift_JIS or UTF-16:
+    the error says so), hold no control characters, and stay small."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise MappingError(path, [(None, "", f"cannot be read: {exc.strerror or exc}")]) from exc
+    if len(data) > MAX_MAPPING_BYTES:
+        raise MappingError(path, [(None, "", f"{len(data)} bytes is too large for a mapping")])
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise MappingError(
+            path, [(1, "", "the file is UTF-16; save the mapping as UTF-8 (BOM or not)")]
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        guess = ""
+        try:
+            data.decode("cp932")
+            guess = " (it reads as Shift_JIS)"
+        except UnicodeDecodeError:
+            pass
+        raise MappingError(
+            path, [(line, "", f"not UTF-8{guess}; save the mapping as UTF-8")]
+        ) from None
+    control = _CONTROL.search(text)
+    if control is not None:
+        line = text.count("\n", 0, control.start()) + 1
+        raise MappingError(
+            path, [(line, "", f"a control character (U+{ord(control.group()):04X}) is not allowed")]
+        )
+    return text
+
+
+def _refuse_aliases(path: Path, text: str) -> None:
+    """Anchors and aliases are refused: a mapping never needs them, and a few hundred bytes of
+    nested aliases expand without end (or recurse)."""
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            anchor = getattr(event, "anchor", None)
+            if isinstance(event, yaml.AliasEvent) or anchor is not None:
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise MappingError(
+                    path, [(line, "", "YAML anchors and aliases (&, *) are not allowed here")]
+                )
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise MappingError(path, [(line, "", f"not valid YAML: {exc}")]) from exc
+
+
 def _read_yaml(path: Path) -> tuple[Any, dict[KeyPath, int]]:
-    text = path.read_text(encoding="utf-8")
+    text = _text_of(path)
+    _refuse_aliases(path, text)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -58,6 +117,8 @@ def _read_yaml(path: Path) -> tuple[Any, dict[KeyPath, int]]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise MappingError(path, [(line, "", f"not valid YAML: {exc}")]) from exc
+    except RecursionError:
+        raise MappingError(path, [(None, "", "nested too deeply to be a mapping")]) from None
     finally:
         loader.dispose()
     lines: dict[KeyPath, int] = {}
@@ -215,6 +276,11 @@ def _cross_check(
         problem(("users", "unknown"), "unknown: fallback needs users.fallback (a UPN)")
     if mapping.users.file is not None and not mapping.users.file.is_file():
         problem(("users", "file"), f"the user mapping {mapping.users.file} does not exist")
+    elif mapping.users.file is not None:
+        try:
+            UserDirectory.from_csv(mapping.users.file)
+        except UserMappingError as exc:
+            problem(("users", "file"), str(exc))
     # Several forms may feed one list (topics and responses of a board) and then share a
     # column, but only if they define it the same way; one form may use a column once.
     columns: dict[str, dict[str, tuple[KeyPath, dict[str, Any]]]] = {}

@@ -32,6 +32,8 @@ DEFAULT_SITE = "contoso.sharepoint.com:/sites/notes-migration"
 _SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
 _TITLE_ITEMS = ("subject", "title", "件名", "タイトル", "表題")
 _MAX_CHOICES = 12
+#: A document's own MIME content (``<mime>``), read as the HTML of this pseudo-item.
+MIME_BODY = "$MIME"
 
 
 @dataclass
@@ -148,6 +150,11 @@ def _observe(
     if document.parent_unid:
         parents.append((form.name, document.parent_unid))
     form.files += len(document.attachments)
+    if MIME_BODY in document.html and document.item(MIME_BODY) is None:
+        stats = form.items.setdefault(MIME_BODY.casefold(), ItemStats(MIME_BODY))
+        stats.documents += 1
+        stats.types["mime"] += 1
+        stats.html = True
     for item in document.items:
         stats = form.items.setdefault(item.name.casefold(), ItemStats(item.name))
         stats.documents += 1
@@ -325,7 +332,7 @@ def _render(
             if stats.readers or stats.authors:
                 excluded.append((stats.name, "Readers/Authors: drives permissions"))
                 continue
-            if key.startswith("$") or key == "form":
+            if (key.startswith("$") and key != MIME_BODY.casefold()) or key == "form":
                 excluded.append((stats.name, "Notes system item"))
                 continue
             decided = _column_type(stats, design.get((form.name.casefold(), key)), form.documents)

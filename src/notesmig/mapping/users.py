@@ -10,6 +10,7 @@ common name alone matches only if exactly one mapped person has it.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from collections import Counter
@@ -69,13 +70,19 @@ class UserDirectory:
         directory = cls()
         if path is None:
             return directory
-        with path.open(encoding="utf-8-sig", newline="") as source:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else "cannot be read"
+            raise UserMappingError(f"{path}: {reason}; the user mapping is a UTF-8 CSV") from None
+        with io.StringIO(text, newline="") as source:
             reader = csv.DictReader(source)
             columns = set(reader.fieldnames or ())
             if not {"notes_name", "upn"} <= columns:
+                # The header is not echoed: users.file may name a file that is not a user
+                # mapping at all, and its first line is nobody's business.
                 raise UserMappingError(
-                    f"{path}:1: the header must name notes_name and upn (and may name "
-                    f"display_name); it has {sorted(columns)}"
+                    f"{path}:1: the header must name notes_name and upn (and may name display_name)"
                 )
             for row in reader:
                 line = reader.line_num

@@ -209,7 +209,7 @@ class ItemWriter:
                         str(n),
                         "GET",
                         f"{base}?$filter=fields/{column}%20eq%20{odata_string(unid)}"
-                        f"&$expand=fields(select={column},SourceSha256)",
+                        f"&$expand=fields(select={column},SourceSha256,NotesDatabase)",
                         cost=COST_READ,
                     )
                     for n, unid in enumerate(chunk)
@@ -247,6 +247,20 @@ class ItemWriter:
                     self._refused(database_id, row, answer)
                 else:
                     creates.append((row, await self.prepare(target, row.fields, creating=True)))
+                continue
+            holder = (item.get("fields") or {}).get("NotesDatabase")
+            if holder and holder != row.database:
+                # Two databases mapped to one list share a UNID (a copy of a database, a
+                # document pasted across): never let one overwrite the other.
+                self.counts.quarantined += 1
+                self.ledger.quarantine(
+                    database_id,
+                    row.unid,
+                    "load",
+                    "conflict: the same UNID is in this list from another database",
+                    f"list {target.title!r} item {item['id']} holds NotesUNID {row.unid} of "
+                    f"database {holder}; this document is of database {row.database}",
+                )
                 continue
             self.counts.duplicates_resolved += 1
             item_id = str(item["id"])

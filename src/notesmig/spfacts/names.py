@@ -12,6 +12,10 @@ import unicodedata
 from notesmig.spfacts.limits import MAX_INTERNAL_NAME
 
 INVALID_CHARACTERS = frozenset('"*:<>?/\\|')
+_INVISIBLE = frozenset(
+    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
 
 
@@ -66,7 +70,9 @@ def safe_file_name(name: str, *, max_length: int = 128) -> str:
     is shortened (keeping the extension) to ``max_length`` characters.
     """
     text = unicodedata.normalize("NFC", name)
-    text = "".join(c for c in text if ord(c) >= 32)
+    # Control characters go, and so do bidirectional overrides and invisible characters: they
+    # exist in a file name only to disguise it ("invoice\u202efdp.exe" shows as an .pdf).
+    text = "".join(c for c in text if ord(c) >= 32 and c not in _INVISIBLE)
     text = "".join("_" if c in INVALID_CHARACTERS else c for c in text)
     text = re.sub(r"_vti_", "_vti-", text, flags=re.IGNORECASE)
     text = text.strip(" .")

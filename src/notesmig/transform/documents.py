@@ -9,9 +9,11 @@ permissions whose every reader resolved (``readers: restrict``), else held back 
 
 from __future__ import annotations
 
+import html
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from notesmig.dxl.model import Item, NotesDocument
@@ -34,6 +36,11 @@ _ALWAYS_IGNORED = {"form", "$file", "$revisions", "$updatedby", "$ref", "$confli
 #: Items that restrict access by their name alone, whatever their flags say.
 _READERS_ITEMS = frozenset({"$readers"})
 _AUTHORS_ITEMS = frozenset({"$authors"})
+
+
+def _where(document: NotesDocument) -> str:
+    """The document's place in its export (``file:line``)."""
+    return f"{document.source.name}:{document.line}" if document.line else document.source.name
 
 
 def _is_readers(item: Item) -> bool:
@@ -81,13 +88,14 @@ class _Counts:
     transformed: int = 0
     quarantined: int = 0
     excluded: int = 0
+    merged: int = 0
     files: int = 0
     overflow_files: int = 0
     unmapped_items: Counter[str] = field(default_factory=Counter)
 
     @property
     def balanced(self) -> bool:
-        return self.extracted == self.transformed + self.quarantined + self.excluded
+        return self.extracted == self.transformed + self.quarantined + self.excluded + self.merged
 
 
 @dataclass
@@ -97,6 +105,10 @@ class TransformResult:
     permissions: list[PermissionPlan] = field(default_factory=list)
     quarantined: list[Outcome] = field(default_factory=list)
     excluded: list[Outcome] = field(default_factory=list)
+    #: Copies of documents read more than once (several exports), merged into one.
+    merged: list[Outcome] = field(default_factory=list)
+    #: Where the merged copies were read (file, line): the ledger knows only the kept one.
+    merged_places: set[tuple[str, int | None]] = field(default_factory=set)
     links: list[LinkRow] = field(default_factory=list)
     counts: dict[str, _Counts] = field(default_factory=lambda: defaultdict(_Counts))
     unknown_users: Counter[str] = field(default_factory=Counter)
@@ -110,6 +122,7 @@ class TransformResult:
                 transformed=counts.transformed,
                 quarantined=counts.quarantined,
                 excluded=counts.excluded,
+                merged=counts.merged,
                 files=counts.files,
                 overflow_files=counts.overflow_files,
                 unmapped_items=dict(counts.unmapped_items.most_common()),
@@ -141,10 +154,18 @@ class Transformer:
         result = TransformResult()
         pending: list[tuple[ItemRow, NotesDocument]] = []
         names: dict[str, FolderNames] = {}
-        for document in documents:
+        kept, conflicts = self._merge_copies(list(documents), result)
+        for document in kept:
             database = (document.database_replica or "").upper()
-            totals = result.counts[database]
-            totals.extracted += 1
+            if (database, document.unid) in conflicts:
+                totals = result.counts[database]
+                totals.quarantined += 1
+                result.quarantined.append(
+                    Outcome(database=database, unid=document.key, form=document.form,
+                            reason="conflict: two different versions of one document",
+                            detail=conflicts[(database, document.unid)])
+                )  # fmt: skip
+                continue
             row = self._document(document, database, result, names)
             if row is not None:
                 pending.append((row, document))
@@ -152,6 +173,51 @@ class Transformer:
         for directory in self.users.values():
             result.unknown_users.update(directory.unknown)
         return result
+
+    @staticmethod
+    def _merge_copies(
+        documents: list[NotesDocument], result: TransformResult
+    ) -> tuple[list[NotesDocument], dict[tuple[str, str | None], str]]:
+        """Copies of one document (the same UNID in two exports of a database, or twice in
+        one) are one document: the latest modification wins and the others are counted as
+        merged, with where they were. Two copies modified at the same moment with the same
+        sequence number but different content are a conflict: neither is loaded."""
+        groups: dict[tuple[str, str], list[NotesDocument]] = defaultdict(list)
+        kept: list[NotesDocument] = []
+        for document in documents:
+            database = (document.database_replica or "").upper()
+            result.counts[database].extracted += 1
+            if document.unid is None:
+                kept.append(document)
+            else:
+                groups[(database, document.unid)].append(document)
+        conflicts: dict[tuple[str, str | None], str] = {}
+        epoch = datetime.min.replace(tzinfo=UTC)
+        for (database, unid), copies in groups.items():
+            if len(copies) == 1:
+                kept.append(copies[0])
+                continue
+            ordered = sorted(
+                copies, key=lambda d: (d.modified or d.created or epoch, d.sequence or 0)
+            )
+            winner = ordered[-1]
+            kept.append(winner)
+            winner_sha = document_sha256(winner)
+            for copy in ordered[:-1]:
+                same_moment = (copy.modified, copy.sequence) == (winner.modified, winner.sequence)
+                if same_moment and document_sha256(copy) != winner_sha:
+                    conflicts[(database, unid)] = (
+                        f"{_where(copy)} and {_where(winner)} differ, both modified "
+                        f"{winner.modified} with sequence {winner.sequence}"
+                    )
+                result.counts[database].merged += 1
+                result.merged_places.add((str(copy.source), copy.line))
+                result.merged.append(
+                    Outcome(database=database, unid=unid, form=copy.form,
+                            reason="a copy of a document read elsewhere",
+                            detail=f"{_where(copy)}: merged into {_where(winner)}")
+                )  # fmt: skip
+        return kept, conflicts
 
     # -- one document ---------------------------------------------------------------------
 
@@ -162,7 +228,7 @@ class Transformer:
         result: TransformResult,
         names: dict[str, FolderNames],
     ) -> ItemRow | None:
-        unid = document.unid or f"NOTEID-{document.noteid}"
+        unid = document.key
         totals = result.counts[database]
         mapping = self.mappings.get(database)
 
@@ -191,7 +257,12 @@ class Transformer:
             exclude(f"form {document.form!r} is not mapped")
             return None
         if document.unid is None:
-            hold("no UNID", "a document without a universal id cannot be tracked or loaded")
+            why = next((e.message for e in document.errors if e.code == "bad-unid"), "none")
+            hold(
+                "no valid UNID",
+                f"{_where(document)}: {why}; a document without a universal id cannot be "
+                "tracked or loaded",
+            )
             return None
         users = self.users[database]
         unreadable = _unreadable_access(document)
@@ -231,10 +302,10 @@ class Transformer:
             return None
         try:
             fields = self._fields(document, mapping, form, users, totals)
+            files = self._files(document, database, mapping, form, fields, names, hold)
         except ConversionError as exc:
-            hold("value does not fit its column", str(exc))
+            hold("value does not fit its column", f"{_where(document)}: {exc}")
             return None
-        files = self._files(document, database, mapping, form, fields, names, hold)
         if files is None:
             return None
         result.files.extend(files)
@@ -289,17 +360,19 @@ class Transformer:
             "NotesUNID": document.unid,
             "NotesForm": document.form,
             "NotesParentUNID": document.parent_unid,
-            "NotesCreated": utc_text(document.created) if document.created else None,
-            "NotesModified": utc_text(document.modified) if document.modified else None,
+            "NotesCreated": utc_text(document.created, "created") if document.created else None,
+            "NotesModified": (
+                utc_text(document.modified, "modified") if document.modified else None
+            ),
             "NotesAuthor": abbreviate(document.updatedby[0]) if document.updatedby else None,
             "NotesDatabase": mapping.replica_id,
             "SourceSha256": document_sha256(document),
         }
         for spec in form.items.values():
             item = document.item(spec.item)
-            converted = convert(
-                spec, item, document.html.get(item.name) if item else None, users, mapping.users
-            )
+            # Document-level MIME (``<mime>``) is HTML without an item of its own ($MIME).
+            html_value = document.html.get(item.name if item else spec.item)
+            converted = convert(spec, item, html_value, users, mapping.users)
             if spec.required and converted.fields.get(spec.column) in (None, "", []):
                 raise ConversionError(spec.item, "required by the mapping but empty")
             fields.update(converted.fields)
@@ -314,6 +387,10 @@ class Transformer:
                 and not _is_authors(item)
             ):
                 totals.unmapped_items[item.name] += 1
+        items = {item.name.casefold() for item in document.items}
+        for name in document.html:
+            if name.casefold() not in items and form.item(name) is None:
+                totals.unmapped_items[name] += 1  # a MIME body nobody mapped: shown, not lost
         return fields
 
     def _files(
@@ -370,8 +447,16 @@ class Transformer:
                     blob=attachment.blob,
                     kind=attachment.kind,
                     key=key,
-                    created=utc_text(attachment.created) if attachment.created else None,
-                    modified=utc_text(attachment.modified) if attachment.modified else None,
+                    created=(
+                        utc_text(attachment.created, f"{attachment.name} (created)")
+                        if attachment.created
+                        else None
+                    ),
+                    modified=(
+                        utc_text(attachment.modified, f"{attachment.name} (modified)")
+                        if attachment.modified
+                        else None
+                    ),
                 )
             )
         for spec in overflow:
@@ -396,9 +481,12 @@ class Transformer:
                     content=content,
                 )
             )
+            # The item name and file name come from data: escaped where the HTML is built.
+            target = html.escape(f"{folder}/{name}", quote=True)
             fields[spec.column] = (
-                f'<p><a class="notes-overflow" data-notes-overflow="{folder}/{name}">'
-                f"{spec.item}: the full text is in {name}</a></p>"
+                f'<p><a class="notes-overflow" data-notes-overflow="{target}">'
+                f"{html.escape(spec.item)}: 全文は {html.escape(name)} にあります / the full text "
+                f"is in {html.escape(name)}</a></p>"
             )
         return rows
 

@@ -29,6 +29,7 @@ FILES_FILE = "files.jsonl"
 PERMISSIONS_FILE = "permissions.jsonl"
 QUARANTINE_FILE = "quarantine.jsonl"
 EXCLUDED_FILE = "excluded.jsonl"
+MERGED_FILE = "merged.jsonl"
 LINKS_FILE = "links.jsonl"
 
 
@@ -78,6 +79,7 @@ def _write(out_dir: Path, result: TransformResult) -> None:
     write_records(out_dir / PERMISSIONS_FILE, result.permissions)
     write_records(out_dir / QUARANTINE_FILE, result.quarantined)
     write_records(out_dir / EXCLUDED_FILE, result.excluded)
+    write_records(out_dir / MERGED_FILE, result.merged)
     write_records(out_dir / LINKS_FILE, result.links)
     summary = {
         "databases": {
@@ -108,6 +110,8 @@ def _record(
     shas = {row.unid: row.sha256 for row in result.rows}
     by_database: dict[str, list[NotesDocument]] = defaultdict(list)
     for document in documents:
+        if (str(document.source), document.line) in result.merged_places:
+            continue  # a copy merged into another: one document, recorded once
         by_database[(document.database_replica or "").upper()].append(document)
     counts: dict[str, int] = defaultdict(int)
     for database, found in by_database.items():
@@ -117,7 +121,7 @@ def _record(
             database_id,
             (
                 DocumentRecord(
-                    d.unid or f"NOTEID-{d.noteid}",
+                    d.key,
                     d.form,
                     d.parent_unid,
                     shas.get(d.unid or "") or document_sha256(d),

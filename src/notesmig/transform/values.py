@@ -8,6 +8,7 @@ guessed types. Date-times go to UTC ISO 8601 (their original offset optionally k
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from notesmig.dxl.model import Item, ItemValue, as_text
 from notesmig.errors import TerminalError
 from notesmig.mapping.model import ColumnType, ItemMapping, UserPolicy
 from notesmig.mapping.users import UserDirectory, abbreviate
+from notesmig.spfacts.limits import EARLIEST_DATETIME, LATEST_DATETIME
 from notesmig.spfacts.limits import MULTILINE_MAX_LENGTH as MULTILINE_LIMIT
 from notesmig.spfacts.limits import TEXT_MAX_LENGTH as TEXT_LIMIT
 
@@ -38,10 +40,26 @@ class Converted:
     unknown_users: tuple[str, ...] = ()
 
 
-def utc_text(value: datetime | date) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return value.strftime("%Y-%m-%dT00:00:00Z")
+def utc_text(value: datetime | date, item: str = "(date-time)") -> str:
+    """A date-time as SharePoint stores it (UTC, ISO 8601, four-digit years), or why not: a
+    moment that cannot be placed in UTC, or one outside SharePoint's range (1900-01-01 to
+    8900-12-31), is that document's error, never an exception for the whole run."""
+    try:
+        if isinstance(value, datetime):
+            moment = value.astimezone(UTC)
+        else:
+            moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    except (OverflowError, ValueError):
+        raise ConversionError(item, f"{value.isoformat()} cannot be placed in UTC") from None
+    if not EARLIEST_DATETIME <= moment <= LATEST_DATETIME:
+        raise ConversionError(
+            item,
+            f"{value.isoformat()} is outside SharePoint's date range (1900-01-01 to 8900-12-31)",
+        )
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z"
+    )
 
 
 def offset_text(value: datetime) -> str:
@@ -93,8 +111,8 @@ def convert(
             raise ConversionError(spec.item, f"{as_text(value)!r} is not a date or date-time")
         if kind is ColumnType.DATEONLY:
             day = value.date() if isinstance(value, datetime) else value
-            return Converted({column: utc_text(day)})
-        fields = {column: utc_text(value)}
+            return Converted({column: utc_text(day, spec.item)})
+        fields = {column: utc_text(value, spec.item)}
         if spec.keep_offset:
             fields[f"{column}Offset"] = offset_text(value) if isinstance(value, datetime) else ""
         return Converted(fields)
@@ -144,13 +162,21 @@ def _single(spec: ItemMapping, values: list[ItemValue]) -> ItemValue:
 def _number(spec: ItemMapping, value: ItemValue) -> int | float:
     if isinstance(value, bool):
         raise ConversionError(spec.item, "a truth value is not a number")
-    if isinstance(value, int | float):
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ConversionError(spec.item, f"{value} is not a number SharePoint can hold")
         return value
     if isinstance(value, str):
         try:
-            return float(value.replace(",", "")) if "." in value else int(value.replace(",", ""))
+            number = float(value.replace(",", "")) if "." in value else int(value.replace(",", ""))
         except ValueError:
             pass
+        else:
+            if isinstance(number, float) and not math.isfinite(number):
+                raise ConversionError(spec.item, f"{value!r} is not a number SharePoint can hold")
+            return number
     raise ConversionError(spec.item, f"{as_text(value)!r} is not a number")
 
 
