@@ -39,13 +39,14 @@ demo: env
 	$(BIN)/notesmig sample --out $(DEMO)/sample
 	$(BIN)/notesmig inspect $(DEMO)/sample
 	$(BIN)/notesmig map suggest $(DEMO)/sample --out $(DEMO)/mappings
-	cp $(DEMO)/sample/users.csv $(DEMO)/mappings/users.csv
-	sed -i 's|^  # file: users.csv.*|  file: users.csv|' $(DEMO)/mappings/*.yaml
-	sed -i 's|^readers: hold|readers: restrict|' $(DEMO)/mappings/shutcho.yaml
+	cp $(DEMO)/sample/users.csv $(DEMO)/sample/groups.csv $(DEMO)/mappings/
+	sed -i -e 's|^  # file: users.csv|  file: users.csv  #|' \
+		-e 's|^  # groups: groups.csv|  groups: groups.csv  #|' $(DEMO)/mappings/*.yaml
+	sed -i 's|^readers: hold|readers: restrict|' $(DEMO)/mappings/shutcho.yaml $(DEMO)/mappings/genmen.yaml
 	$(DEMO_ENV) $(BIN)/airflow db migrate > $(DEMO)/airflow-db.log 2>&1
 	$(DEMO_ENV) $(BIN)/airflow pools set sharepoint_graph 4 "Graph calls to one tenant" > /dev/null
 	$(BIN)/notesmig emulator serve --port $(DEMO_PORT) --data $(DEMO)/emulator \
-		--users $(DEMO)/sample/users.csv > $(DEMO)/emulator.log 2>&1 & echo $$! > $(DEMO)/emulator.pid
+		--users $(DEMO)/sample/users.csv --groups $(DEMO)/sample/entra-groups.csv > $(DEMO)/emulator.log 2>&1 & echo $$! > $(DEMO)/emulator.pid
 	sleep 2
 	$(DEMO_ENV) $(BIN)/airflow dags test notes_migration > $(DEMO)/dag-run.log 2>&1 \
 		|| (kill `cat $(DEMO)/emulator.pid`; tail -30 $(DEMO)/dag-run.log; exit 1)

@@ -32,21 +32,34 @@ def transformed_files(work: Path, name: str) -> list[Path]:
     return sorted(work.glob(f"*/transformed/{name}"))
 
 
-def mappings_for(sample_corpus: list[SampleFile], folder: Path) -> Path:
+#: The sample's restricted applications: loaded with unique permissions, as in make demo.
+RESTRICTED = ("shutcho", "genmen")
+
+
+def mappings_for(
+    sample_corpus: list[SampleFile], folder: Path, restricted: tuple[str, ...] = RESTRICTED
+) -> Path:
+    """The drafted mappings with the sample's user and group mappings, as make demo uses them."""
     folder.mkdir(parents=True, exist_ok=True)
-    users = sample_corpus[0].path.parent / "users.csv"
-    (folder / "users.csv").write_bytes(users.read_bytes())
+    source = sample_corpus[0].path.parent
+    for name in ("users.csv", "groups.csv"):
+        (folder / name).write_bytes((source / name).read_bytes())
     for sample in sample_corpus:
         text = suggest(sample.path).yaml.replace("  # file: users.csv", "  file: users.csv  #")
-        if sample.path.stem == "shutcho":
+        text = text.replace("  # groups: groups.csv", "  groups: groups.csv  #")
+        if sample.path.stem in restricted:
             text = text.replace("readers: hold", "readers: restrict")
         (folder / f"{sample.path.stem}.yaml").write_text(text, encoding="utf-8")
     return folder
 
 
 def emulator_for(tmp_path: Path, sample_corpus: list[SampleFile], *options: str) -> EmulatorProcess:
-    users = str(sample_corpus[0].path.parent / "users.csv")
-    return EmulatorProcess(tmp_path / "emulator", options=("--users", users, *options)).start()
+    source = sample_corpus[0].path.parent
+    return EmulatorProcess(
+        tmp_path / "emulator",
+        options=("--users", str(source / "users.csv"), "--groups", str(source / "entra-groups.csv"),
+                 *options),
+    ).start()  # fmt: skip
 
 
 class Reader:
@@ -89,7 +102,8 @@ class Answer:
 
 
 def read_back(graph_url: str) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:  # type: ignore[type-arg]
-    """Every list's items (fields) and every library's files, read through Graph."""
+    """Every list's items (fields; folders left out) and every library's files (in any folder),
+    read through Graph as the app."""
     client = Reader(graph_url)
     site = client.get(SITE).json()["id"]
     items: dict[str, list[dict]] = {}  # type: ignore[type-arg]
@@ -102,18 +116,24 @@ def read_back(graph_url: str) -> tuple[dict[str, list[dict]], dict[str, list[dic
                 client, f"/sites/{site}/lists/{entry['id']}/items",
                 {"$expand": "fields", "$top": "5000"},
             )  # fmt: skip
-            items[entry["displayName"]] = [i["fields"] for i in found_items]
+            items[entry["displayName"]] = [
+                i["fields"] for i in found_items if i["fields"].get("ContentType") != "Folder"
+            ]
         else:
             drive = client.get(f"/sites/{site}/lists/{entry['id']}/drive").json()["id"]
-            found = []
-            for folder in client.get(f"/drives/{drive}/root/children").json()["value"]:
-                for child in client.get(
-                    f"/drives/{drive}/items/{folder['id']}/children", params={"$expand": "listItem"}
-                ).json()["value"]:
-                    full = client.get(
-                        f"/drives/{drive}/items/{child['id']}", params={"$expand": "listItem"}
-                    ).json()
-                    found.append(full)
+            found: list[dict] = []  # type: ignore[type-arg]
+            folders = [
+                child["id"]
+                for child in client.get(f"/drives/{drive}/root/children").json()["value"]
+            ]
+            while folders:
+                folder = folders.pop()
+                for child in client.get(f"/drives/{drive}/items/{folder}/children").json()["value"]:
+                    if "folder" in child:
+                        folders.append(child["id"])
+                        continue
+                    found.append(client.get(f"/drives/{drive}/items/{child['id']}",
+                                            params={"$expand": "listItem"}).json())  # fmt: skip
             files[entry["displayName"]] = found
     return items, files
 
@@ -131,8 +151,7 @@ def expected(work: Path) -> tuple[dict[str, dict], list[dict], set[str]]:  # typ
     ]
     held = {
         json.loads(line)["unid"]
-        for name in ("quarantine.jsonl", "permissions.jsonl")
-        for path in transformed_files(work, name)
+        for path in transformed_files(work, "quarantine.jsonl")
         for line in path.read_text(encoding="utf-8").splitlines()
     }
     return {u: r for u, r in rows.items() if u not in held}, files, held

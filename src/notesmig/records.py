@@ -100,6 +100,9 @@ class ItemRow(Record):
     parent_unid: str | None = None
     depth: int = 0
     sha256: str
+    authorship: Authorship | None = None
+    #: The audience folder a restricted document goes into (None: the list's root).
+    audience: str | None = None
 
 
 class FileRow(Record):
@@ -123,16 +126,72 @@ class FileRow(Record):
     modified: str | None = None
     #: Generated files (rich text too long for a column) carry their text instead of a blob.
     content: str | None = None
+    authorship: Authorship | None = None
+    #: The audience folder of a restricted document's files (None: not restricted).
+    audience: str | None = None
+
+
+PrincipalKind = Literal["user", "group", "sitegroup", "everyone"]
+RoleName = Literal["Read", "Contribute", "Edit", "Design", "Full Control"]
+
+
+class Principal(Record):
+    """Who a permission is for: a person (UPN), an Entra ID group, a site group (a Notes role)
+    or every account of the tenant; with the Notes name it stands for."""
+
+    kind: PrincipalKind
+    name: str
+    notes_name: str = ""
+
+
+class Grant(Record):
+    principal: Principal
+    role: RoleName
 
 
 class PermissionPlan(Record):
-    """Who may read and who may edit one restricted document, as SharePoint accounts."""
+    """Who may read and who may edit one restricted document, as SharePoint principals; the
+    audience is the folder (one per distinct set of grants) it is loaded into."""
 
     schema_name: ClassVar[str] = "permission-plan"
     database: ReplicaId
     unid: Unid
-    readers: tuple[str, ...]
-    editors: tuple[str, ...]
+    grants: list[Grant]
+    audience: str
+    #: The Notes names of its Readers and Authors fields, as evidence.
+    readers: list[str] = Field(default_factory=list)
+    authors: list[str] = Field(default_factory=list)
+
+
+class SiteGroupPlan(Record):
+    """A Notes role as a site group: its title and the accounts of the ACL entries holding it."""
+
+    title: str
+    notes_role: str
+    members: list[Principal]
+
+
+class DatabaseAccess(Record):
+    """A database's permissions in SharePoint: its ACL as list roles (when carried), its roles
+    as site groups, and what could not be carried (said, never silently dropped)."""
+
+    schema_name: ClassVar[str] = "database-access"
+    database: ReplicaId
+    title: str | None
+    acl_apply: bool
+    list_grants: list[Grant] = Field(default_factory=list)
+    site_groups: list[SiteGroupPlan] = Field(default_factory=list)
+    unresolved: list[str] = Field(default_factory=list)
+
+
+class Authorship(Record):
+    """Who created and last changed a document in Notes, and when (UTC), as SharePoint's
+    Created, Modified, Author (Created By) and Editor (Modified By) take them."""
+
+    created: str | None = None
+    modified: str | None = None
+    author: str | None = None
+    editor: str | None = None
 
 
 class Outcome(Record):
@@ -220,6 +279,8 @@ class LoadCounts(Record):
     resource_units: int = 0
     throttled: int = 0
     retried: int = 0
+    #: Unique permission scopes set up (lists, audience folders, withdrawn items).
+    unique_scopes: int = 0
     requests: int = 0
     writes: int = 0
     unknown_people: dict[str, int] = Field(default_factory=dict)
@@ -276,6 +337,7 @@ SCHEMA_RECORDS: tuple[type[Record], ...] = (
     ItemRow,
     FileRow,
     PermissionPlan,
+    DatabaseAccess,
     Outcome,
     LinkRow,
     TransformedDatabase,

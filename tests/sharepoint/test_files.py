@@ -33,7 +33,7 @@ def test_upload_sessions_with_lost_answers_and_notes_dates(
                       "--seed", "8") as emulator:  # fmt: skip
         result = migrate([sample_corpus[0].path.parent], mappings, tmp_path / "work", graph_url=emulator.graph_url,
                          db_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}", ru_per_minute=0)  # fmt: skip
-        assert result.load.files_uploaded == 16
+        assert result.load.files_uploaded == 16 + 35
         assert_exactly_once(emulator.graph_url, tmp_path / "work")
         _, files = read_back(emulator.graph_url)
     _, wanted, _ = expected(tmp_path / "work")
@@ -63,14 +63,14 @@ def test_a_fragment_that_keeps_failing_stops_the_load_and_the_session_resumes(
         migrate(
             [drop], mappings, tmp_path / "work", graph_url=emulator.graph_url, db_url=ledger_url
         )
-    kept = [
-        a for a in Ledger(ledger_url).attachment_view("58D6B8A63270688E").values() if a.upload_url
-    ]
+    ledger = Ledger(ledger_url)
+    kept = [a for s in ledger.status() for a in ledger.attachment_view(s.replica_id).values()
+            if a.upload_url]  # fmt: skip
     assert len(kept) == 1 and kept[0].state == "transformed"  # the session is kept, not loaded
     with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0") as emulator:
         result = migrate([drop], mappings, tmp_path / "work", graph_url=emulator.graph_url,
                          db_url=ledger_url)  # fmt: skip
-        assert result.load.files_uploaded == 16
+        assert result.load.files_uploaded == 16 + 35
         assert_exactly_once(emulator.graph_url, tmp_path / "work")
 
 

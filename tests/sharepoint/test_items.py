@@ -143,7 +143,9 @@ def test_two_databases_with_one_unid_in_one_list_never_overwrite(
         )
     ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0") as emulator:
-        migrate([drop], mappings, tmp_path / "work", graph_url=emulator.graph_url, db_url=ledger_url)
+        migrate(
+            [drop], mappings, tmp_path / "work", graph_url=emulator.graph_url, db_url=ledger_url
+        )
         items, _ = read_back(emulator.graph_url)
     by_unid = {f["NotesUNID"]: f for f in items["共通"]}
     assert len(items["共通"]) == 3

@@ -372,6 +372,7 @@ def status(
     from notesmig.cli.render import status_table  # noqa: PLC0415
     from notesmig.ledger import State  # noqa: PLC0415
     from notesmig.pipeline.settings import mask_url  # noqa: PLC0415
+    from notesmig.reasons import bilingual  # noqa: PLC0415
 
     url = ledger_url(db_url)
     ledger = open_ledger(url)
@@ -391,6 +392,8 @@ def status(
                 "errors": s.errors,
                 "update_pending": s.update_pending,
                 "unknown_people": s.unknown_people,
+                "restricted_loaded": s.restricted_loaded,
+                "unique_scopes": s.unique_scopes,
             }
             for s in found
         ]
@@ -400,7 +403,9 @@ def status(
     console.print(status_table(f"台帳 / ledger {mask_url(url)}", found, states))
     for s in found:
         for reason, number in s.reasons.items():
-            console.print(f"  {s.replica_id} 保留 / held back {number}: {reason}", highlight=False)
+            console.print(
+                f"  {s.replica_id} 保留 / held back {number}: {bilingual(reason)}", highlight=False
+            )
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -589,6 +594,25 @@ def emulator_serve(
         int,
         typer.Option(help=both("リスト・列の 1 ページの件数", "Page size of lists and columns.")),
     ] = 200,
+    manage_permissions: Annotated[
+        bool,
+        typer.Option(
+            "--manage-permissions/--no-manage-permissions",
+            help=both(
+                "アプリが権限を管理できる（できなければ 403）",
+                "The app may manage permissions (else 403).",
+            ),
+        ),
+    ] = True,
+    break_inheritance_max_items: Annotated[
+        int,
+        typer.Option(
+            help=both(
+                "継承を切れるリスト・フォルダーの最大アイテム数（SharePoint は 100,000）",
+                "Most items a list or folder may hold to break inheritance (SharePoint: 100,000).",
+            )
+        ),
+    ] = 100_000,
     fail_fragments: Annotated[
         int,
         typer.Option(
@@ -629,6 +653,8 @@ def emulator_serve(
             site_members=tuple(site_member or ()),
             page_size=page_size,
             fail_fragments=fail_fragments,
+            manage_permissions=manage_permissions,
+            break_inheritance_max_items=break_inheritance_max_items,
         )
     except TerminalError as exc:
         raise typer.BadParameter(str(exc)) from exc

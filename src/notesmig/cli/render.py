@@ -192,6 +192,7 @@ def status_table(title: str, found: list[DatabaseStatus], states: list[str]) -> 
     made.add_column(both("データベース", "database"), no_wrap=True)
     made.add_column(both("タイトル", "title"), min_width=6)
     for label in (("文書数", "documents"), *(labels.get(s, (s, s)) for s in states),
+                  ("うち閲覧制限", "restricted loaded"), ("固有権限", "unique scopes"),
                   ("エラー", "errors"), ("更新待ち", "updates pending"),
                   ("アカウント不明", "unknown accounts")):  # fmt: skip
         made.add_column(both(*label), justify="right")
@@ -201,6 +202,8 @@ def status_table(title: str, found: list[DatabaseStatus], states: list[str]) -> 
             s.title or "",
             str(s.total),
             *(str(s.states.get(state, 0)) for state in states),
+            str(s.restricted_loaded),
+            str(s.unique_scopes),
             str(s.errors),
             str(s.update_pending),
             str(s.unknown_people),

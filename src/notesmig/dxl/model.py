@@ -193,6 +193,8 @@ class DatabaseInfo:
     dxl_version: str | None = None
     declared_documents: int | None = None
     acl: list[AclEntry] = field(default_factory=list)
+    #: The roles the ACL defines (``[Approver]``...).
+    roles: list[str] = field(default_factory=list)
     design: list[DesignNote] = field(default_factory=list)
 
 

@@ -191,6 +191,8 @@ class DxlReader:
 
     def _acl(self, acl: etree._Element) -> None:
         for entry in acl:
+            if local_name(entry) == "role" and entry.text:
+                self.database.roles.append(entry.text)
             if local_name(entry) != "aclentry":
                 continue
             roles = tuple(

@@ -142,6 +142,11 @@ class FileReport:
             "links": self.links,
             "unconverted": dict(sorted(self.unconverted.items())),
             "design": dict(sorted(self.design.items())),
+            "acl": [
+                {"name": e.name, "level": e.level, "type": e.type, "roles": list(e.roles)}
+                for e in (self.database.acl if self.database else [])
+            ],
+            "acl_roles": list(self.database.roles) if self.database else [],
             "profile_documents": self.profile_documents,
             "errors": [e.as_json() for e in self.errors],
         }

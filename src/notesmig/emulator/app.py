@@ -124,6 +124,14 @@ class EmulatorApp:
 
     async def handle(self, request: Request) -> Response:
         self.requests += 1
+        self.tenant.acting_as = _acting_as(request)
+        self.tenant.permissions.forget()
+        try:
+            return await self._handle(request)
+        finally:
+            self.tenant.acting_as = None
+
+    async def _handle(self, request: Request) -> Response:
         try:
             segments = split_path(request.raw_path)
         except UnicodeDecodeError:
@@ -179,7 +187,8 @@ class EmulatorApp:
             return error_response(
                 GraphError(401, "InvalidAuthenticationToken", "Access token is empty."), request
             )
-        if self.config.token is not None and token.strip() != self.config.token:
+        delegated = token.strip().lower().startswith("user:")
+        if self.config.token is not None and token.strip() != self.config.token and not delegated:
             return error_response(
                 GraphError(401, "InvalidAuthenticationToken", "Access token validation failure."),
                 request,
@@ -232,6 +241,15 @@ class EmulatorApp:
             return error_response(
                 GraphError(500, "generalException", "An internal error occurred."), request
             )
+
+
+def _acting_as(request: Request) -> str | None:
+    """The person a delegated token (``Bearer user:<UPN>``) acts as; None: the app."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() == "bearer" and token.lower().startswith("user:"):
+        return token[5:].strip().lower() or None
+    return None
 
 
 async def _drop(send: Send) -> None:

@@ -45,6 +45,11 @@ class EmulatorConfig:
     page_size: int = 200
     #: The first this many upload fragments answer 503 (a deterministic outage, for tests).
     fail_fragments: int = 0
+    #: Whether the app may manage permissions (an app granted less answers 403 to them).
+    manage_permissions: bool = True
+    #: Above this many items a list or folder's inheritance cannot be broken (SharePoint:
+    #: 100,000); lower it to rehearse the refusal.
+    break_inheritance_max_items: int = 100_000
 
     def __post_init__(self) -> None:
         if not self.hostname or "/" in self.hostname or ":" in self.hostname:

@@ -10,6 +10,7 @@ import json
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,12 +109,19 @@ class Drives:
             ).fetchone()
         return "/".join(reversed(parts))
 
-    def children(self, drive_id: str, parent: str) -> list[dict[str, Any]]:
+    def children(
+        self, drive_id: str, parent: str, visible: Callable[[int], bool] | None = None
+    ) -> list[dict[str, Any]]:
+        """A folder's children (only those ``visible`` passes, by their list item id)."""
         folder = self.drive_item_row(drive_id, parent)
         rows = self.db.execute(
             "SELECT * FROM drive_items WHERE parent = ? ORDER BY name", (folder["id"],)
         ).fetchall()
-        return [self.drive_item_json(r) for r in rows]
+        return [
+            self.drive_item_json(r)
+            for r in rows
+            if visible is None or r["list_item"] is None or visible(int(r["list_item"]))
+        ]
 
     def drive_item_json(
         self, item: sqlite3.Row, *, expand_list_item: bool = False
@@ -270,7 +278,13 @@ class Drives:
                 fs.get("lastModifiedDateTime"),
             ),
         )
-        list_item = self._tenant._insert_item(library, {"FileLeafRef": name}, item_id)
+        parent_row = self.db.execute(
+            "SELECT list_item FROM drive_items WHERE id = ?", (parent,)
+        ).fetchone()
+        parent_item = parent_row["list_item"] if parent_row is not None else None
+        list_item = self._tenant._insert_item(
+            library, {"FileLeafRef": name}, item_id, parent_item=parent_item, folder=folder
+        )
         self.db.execute("UPDATE drive_items SET list_item = ? WHERE id = ?", (list_item, item_id))
         return self.drive_item_row(drive_id, item_id)
 

@@ -10,6 +10,7 @@ from notesmig.emulator.http import Request, Response
 from notesmig.emulator.odata import expand_fields, int_param, next_link, parse_filter
 from notesmig.emulator.odata import select as select_fields
 from notesmig.emulator.paths import PathRef, Segment
+from notesmig.emulator.permissions import forbidden
 from notesmig.emulator.tenant import ListRow, Tenant
 from notesmig.emulator.uploads import Uploads
 
@@ -77,11 +78,24 @@ class GraphRoutes:
             raise GraphError(400, "BadRequest", f"Resource not found for the segment '{rest[0]}'.")
         if len(rest) == 1:
             if method == "GET":
-                return self._page(request, tenant.lists(site_id))
+                visible = [
+                    entry
+                    for entry in tenant.lists(site_id)
+                    if tenant.permissions.can(tenant.get_list(site_id, entry["id"]), None, "read")
+                ]
+                return self._page(request, visible)
             only(method, "POST")
+            self._require(tenant.permissions.can_site(site_id, "manage"))
             return Response.of(201, tenant.create_list(site_id, request.json()))
         row = tenant.get_list(site_id, str(rest[1]))
+        if not tenant.permissions.can(row, None, "read"):
+            raise not_found(f"List '{rest[1]}' does not exist at site with URL '{site_id}'.")
         return self._list_route(request, row, rest[2:], method)
+
+    @staticmethod
+    def _require(allowed: bool) -> None:
+        if not allowed:
+            raise forbidden()
 
     def _list_route(
         self, request: Request, row: ListRow, rest: list[Segment], method: str
@@ -89,6 +103,7 @@ class GraphRoutes:
         tenant = self.tenant
         if not rest:
             if method == "DELETE":
+                self._require(tenant.permissions.can(row, None, "manage"))
                 tenant.delete_list(row.site_id, row.id)
                 return Response(204)
             only(method, "GET")
@@ -97,6 +112,7 @@ class GraphRoutes:
             if method == "GET":
                 return self._page(request, [c.as_graph() for c in tenant.columns(row.id)])
             only(method, "POST")
+            self._require(tenant.permissions.can(row, None, "manage"))
             return Response.of(201, tenant.create_column(row, request.json()))
         if rest == ["drive"]:
             only(method, "GET")
@@ -107,6 +123,7 @@ class GraphRoutes:
             if method == "GET":
                 return self._list_items(request, row)
             only(method, "POST")
+            self._require(tenant.permissions.can(row, None, "write"))
             return Response.of(201, tenant.create_item(row, request.json()))
         if rest[1] in ("delta", "delta()") and len(rest) == 2:
             only(method, "GET")
@@ -117,6 +134,11 @@ class GraphRoutes:
         self, request: Request, row: ListRow, item_id: str, rest: list[Segment], method: str
     ) -> Response:
         tenant = self.tenant
+        key = tenant._item_row(row, item_id)["id"]
+        if not tenant.permissions.can(row, key, "read"):
+            raise not_found()  # an item the user may not read does not exist for them
+        if method in ("PATCH", "DELETE", "POST", "PUT"):
+            self._require(tenant.permissions.can(row, key, "write"))
         if not rest:
             if method == "DELETE":
                 tenant.delete_item(row, item_id, request.headers.get("if-match"))
@@ -151,6 +173,10 @@ class GraphRoutes:
         items, last = self.tenant.query_items(
             row, conditions=conditions, honor_non_indexed=honor, after=after, top=top
         )
+        # A page may come back short (what the user may not read is left out); the next link
+        # still says where to go on.
+        readable = self.tenant.permissions.readable(row, (int(i["id"]) for i in items))
+        items = [i for i in items if int(i["id"]) in readable]
         expand, select = expand_fields(query)
         body: dict[str, Any] = {
             "value": [
@@ -168,8 +194,13 @@ class GraphRoutes:
         after = int_param(query, "$skiptoken", 0, maximum=2**62)
         top = int_param(query, "$top", DEFAULT_PAGE, maximum=5_000)
         changes, last, current = self.tenant.changes(row, since, after, top)
+        readable = self.tenant.permissions.readable(
+            row, (int(i["id"]) for i in changes if not i["deleted"])
+        )
         values: list[dict[str, Any]] = []
         for item in changes:
+            if not item["deleted"] and int(item["id"]) not in readable:
+                continue
             if item["deleted"]:
                 values.append({"id": str(item["id"]), "deleted": {"state": "deleted"}})
             else:
@@ -194,8 +225,10 @@ class GraphRoutes:
         if not rest:
             only(method, "GET")
             return Response.of(200, tenant.drives.drive(drive_id))
+        library = tenant.drives.library_of_drive(drive_id)
+        if not tenant.permissions.can(library, None, "read"):
+            raise not_found("The drive could not be found.")
         if rest[0] == "list":
-            library = tenant.drives.library_of_drive(drive_id)
             return self._list_route(request, library, rest[1:], method)
         if rest[0] == "root" and len(rest) >= 1:
             target: Segment = "root"
@@ -214,8 +247,18 @@ class GraphRoutes:
         self, request: Request, drive_id: str, item_id: str, tail: list[Segment], method: str
     ) -> Response:
         tenant = self.tenant
+        found = tenant.drives.drive_item_row(drive_id, item_id)
+        library = tenant.drives.library_of_drive(drive_id)
+        if found["list_item"] is not None and not tenant.permissions.can(
+            library, int(found["list_item"]), "read"
+        ):
+            raise not_found()  # a file or folder the user may not read does not exist for them
+        if method != "GET" and not tenant.permissions.can(
+            library, int(found["list_item"]) if found["list_item"] is not None else None, "write"
+        ):
+            raise forbidden()
         if not tail:
-            item = tenant.drives.drive_item_row(drive_id, item_id)
+            item = found
             if method == "DELETE":
                 library = tenant.drives.library_of_drive(drive_id)
                 if item["parent"] is None:
@@ -233,7 +276,12 @@ class GraphRoutes:
                 body, status = tenant.drives.create_folder(drive_id, item_id, request.json())
                 return Response.of(status, body)
             only(method, "GET")
-            return Response.of(200, {"value": tenant.drives.children(drive_id, item_id)})
+            children = tenant.drives.children(
+                drive_id,
+                item_id,
+                lambda list_item: tenant.permissions.can(library, list_item, "read"),
+            )
+            return Response.of(200, {"value": children})
         if tail == ["content"]:
             item = tenant.drives.drive_item_row(drive_id, item_id)
             if method == "GET":
@@ -260,6 +308,13 @@ class GraphRoutes:
         base = "root" if ref.base == "root" else ref.base
         if tail in (["content"], ["createUploadSession"]) and method in ("PUT", "POST"):
             folder, name = self._parent_for(drive_id, base, ref.path)
+            parent = tenant.drives.drive_item_row(drive_id, folder)
+            if not tenant.permissions.can(
+                tenant.drives.library_of_drive(drive_id),
+                int(parent["list_item"]) if parent["list_item"] is not None else None,
+                "write",
+            ):
+                raise forbidden()
             if tail == ["content"]:
                 only(method, "PUT")
                 return self.uploads.simple_upload(

@@ -23,12 +23,15 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from notesmig.emulator.columns import Column, normalise_value
 from notesmig.emulator.graph_errors import GraphError, RestError
 from notesmig.emulator.http import JSON_TYPE, Request, Response
 from notesmig.emulator.paths import Segment
+from notesmig.emulator.permissions import EVERYONE, EVERYONE_LOGIN, principal_json
 from notesmig.emulator.tenant import ListRow, Tenant
+from notesmig.spfacts.roles import BUILT_IN_ROLES, ROLES_BY_NAME, RoleDefinition
 
 #: The demo tenant's regional settings: Japanese, Tokyo Standard Time (UTC+09:00, no DST).
 LOCALE_ID = 1041
@@ -117,14 +120,319 @@ class RestRoutes:
                 collection=True,
             )
         if (
-            len(rest) == 3
-            and rest[0].startswith("lists(")
-            and rest[2] == "ValidateUpdateListItem()"
+            len(rest) == 2
+            and rest[0].startswith("GetFolderByServerRelativePath(")
+            and (rest[1] == "ListItemAllFields")
         ):
+            _only(method, "GET")
+            return _answer(request, self._folder_by_path(site_id, rest[0]))
+        if rest[:1] == ["roledefinitions"]:
+            return self._role_definitions(request, rest[1:])
+        if rest[:1] == ["sitegroups"] or (rest and rest[0].startswith("sitegroups")):
+            return self._site_groups(request, site_id, rest)
+        if rest and rest[0].startswith("lists("):
             row = self.tenant.get_list(site_id, _guid(rest[0]))
-            item_id = _item_id(rest[1])
-            return _answer(request, self._validate_update(row, item_id, request), collection=True)
+            if not self.tenant.permissions.can(row, None, "read"):
+                raise not_found("List does not exist.")
+            tail = rest[1:]
+            if tail[:1] == ["AddValidateUpdateItemUsingPath"] or tail[:1] == [
+                "AddValidateUpdateItemUsingPath()"
+            ]:
+                _only(method, "POST")
+                return _answer(request, self._add_item(row, request), collection=True)
+            item_id: int | None = None
+            if tail and tail[0].startswith("items("):
+                item_id = _item_id(tail[0])
+                self.tenant._item_row(row, item_id)
+                if not self.tenant.permissions.can(row, item_id, "read"):
+                    raise not_found(
+                        "Item does not exist. It may have been deleted by another user."
+                    )
+                tail = tail[1:]
+            if tail == [VALIDATE_UPDATE] and item_id is not None:
+                _only(method, "POST")
+                self._require(row, item_id, "write")
+                return _answer(
+                    request, self._validate_update(row, item_id, request), collection=True
+                )
+            return self._securable(request, row, item_id, tail)
         raise not_found(f"Cannot find resource for the request {'/'.join(api)}.")
+
+    # -- permissions ----------------------------------------------------------------------
+
+    def _require(self, row: ListRow, item_id: int | None, need: str) -> None:
+        if not self.tenant.permissions.can(row, item_id, need):
+            raise access_denied()
+
+    def _require_site(self, site_id: str) -> None:
+        """Site groups and their members need permission management on the site."""
+        if not self.tenant.permissions.can_site(site_id, "permissions"):
+            raise access_denied()
+
+    def _securable(
+        self, request: Request, row: ListRow, item_id: int | None, tail: list[str]
+    ) -> Response:
+        """A list or an item as a securable object: its unique scope and role assignments."""
+        permissions = self.tenant.permissions
+        method = request.method
+        if not tail:
+            _only(method, "GET")
+            body: dict[str, Any] = {
+                "Id": item_id if item_id is not None else row.id,
+                "HasUniqueRoleAssignments": permissions.has_unique(row, item_id),
+            }
+            if item_id is not None:
+                body["FileSystemObjectType"] = int(permissions._is_folder(row, item_id))
+                body["FileDirRef"] = self.tenant.folder_path(row, item_id)
+            return _answer(request, body)
+        head = tail[0]
+        self._require(row, item_id, "permissions")
+        if head.startswith("breakroleinheritance"):
+            _only(method, "POST")
+            options = _arguments(head)
+            copy = options.get("copyroleassignments", "true").lower() == "true"
+            clear = options.get("clearsubscopes", "false").lower() == "true"
+            permissions.break_inheritance(row, item_id, copy=copy, clear_subscopes=clear)
+            return _answer(request, {"odata.null": True})
+        if head == "resetroleinheritance":
+            _only(method, "POST")
+            permissions.reset_inheritance(row, item_id)
+            return _answer(request, {"odata.null": True})
+        if head == "roleassignments":
+            key = permissions.effective_key(row, item_id)
+            if len(tail) == 1:
+                _only(method, "GET")
+                return _answer(request, self._assignments(row.site_id, key), collection=True)
+            action = tail[1]
+            arguments = _arguments(action)
+            if action.startswith("addroleassignment"):
+                _only(method, "POST")
+                permissions.add_assignment(
+                    row, item_id, _int(arguments, "principalid"), _int(arguments, "roledefid")
+                )
+                return _answer(request, {"odata.null": True})
+            if action.startswith("removeroleassignment"):
+                _only(method, "POST")
+                permissions.remove_assignment(
+                    row, item_id, _int(arguments, "principalid"), _int(arguments, "roledefid")
+                )
+                return _answer(request, {"odata.null": True})
+            if action.startswith("getbyprincipalid("):
+                principal = int(action[len("getbyprincipalid(") : -1])
+                deleting = method == "DELETE" or (
+                    method == "POST"
+                    and request.headers.get("x-http-method", "").upper() == "DELETE"
+                )
+                if deleting:
+                    permissions.remove_assignment(row, item_id, principal, None)
+                    return Response(200)
+                _only(method, "GET")
+                found = [
+                    a for a in self._assignments(row.site_id, key) if a["PrincipalId"] == principal
+                ]
+                if not found:
+                    raise bad("Value does not fall within the expected range.")
+                return _answer(request, found[0])
+        raise not_found(f"Cannot find resource for the request {'/'.join(tail)}.")
+
+    def _assignments(self, site_id: str, key: str) -> list[dict[str, Any]]:
+        grouped: dict[int, list[dict[str, Any]]] = {}
+        for assignment in self.tenant.permissions.assignments(key):
+            role = assignment.role
+            grouped.setdefault(assignment.principal, []).append(
+                {"Id": role.id, "Name": role.name, "RoleTypeKind": role.kind, "Order": role.order}
+            )
+        return [
+            {"PrincipalId": principal,
+             "Member": principal_json(self.tenant, site_id, principal),
+             "RoleDefinitionBindings": roles}
+            for principal, roles in sorted(grouped.items())
+        ]  # fmt: skip
+
+    def _role_definitions(self, request: Request, rest: list[str]) -> Response:
+        _only(request.method, "GET")
+        if not rest:
+            return _answer(request, [_role_json(r) for r in BUILT_IN_ROLES], collection=True)
+        if len(rest) == 1 and rest[0].lower().startswith("getbyname("):
+            name = rest[0][len("getbyname(") : -1].strip("'")
+            role = ROLES_BY_NAME.get(name.casefold())
+            if role is not None:
+                return _answer(request, _role_json(role))
+        raise RestError(404, "-2146232832, Microsoft.SharePoint.SPException",
+                        "The role definition cannot be found.")  # fmt: skip
+
+    def _site_groups(self, request: Request, site_id: str, rest: list[str]) -> Response:
+        permissions = self.tenant.permissions
+        method = request.method
+        if rest == ["sitegroups"]:
+            if method == "GET":
+                return _answer(request, permissions.groups(site_id), collection=True)
+            _only(method, "POST")
+            self._require_site(site_id)
+            body = request.json()
+            title = body.get("Title") if isinstance(body, dict) else None
+            if not isinstance(title, str) or not title.strip() or len(title) > 255:
+                raise bad("A site group needs a 'Title' of 1 to 255 characters.")
+            description = str(body.get("Description") or "")
+            group_id = permissions.create_group(site_id, title, description)
+            return _answer(request, permissions.group_json(site_id, group_id))
+        head = rest[0] if rest[0] != "sitegroups" else rest[1]
+        tail = rest[1:] if rest[0] != "sitegroups" else rest[2:]
+        if head.lower().startswith("getbyname("):
+            named = permissions.group_by_title(site_id, head[len("getbyname(") : -1].strip("'"))
+            if named is None:
+                raise RestError(404, "-2146232832, Microsoft.SharePoint.SPException",
+                                "Group cannot be found.")  # fmt: skip
+            group_id = named
+        elif head.startswith("sitegroups("):
+            group_id = int(head[len("sitegroups(") : -1])
+        else:
+            raise not_found("Cannot find resource for the request.")
+        if not tail:
+            _only(method, "GET")
+            return _answer(request, permissions.group_json(site_id, group_id))
+        if tail == ["users"]:
+            if method == "GET":
+                return _answer(
+                    request,
+                    [
+                        principal_json(self.tenant, site_id, m)
+                        for m in permissions.members(site_id, group_id)
+                    ],
+                    collection=True,
+                )
+            _only(method, "POST")
+            self._require_site(site_id)
+            body = request.json()
+            login = body.get("LoginName") if isinstance(body, dict) else None
+            if not isinstance(login, str) or not login:
+                raise bad("Adding a member takes {'LoginName': claims}.")
+            try:
+                if login.lower().startswith(EVERYONE_LOGIN):
+                    member = self.tenant.ensure_principal(
+                        site_id, EVERYONE_LOGIN, EVERYONE, "everyone"
+                    )
+                else:
+                    member = self.tenant.ensure_site_user(site_id, principal_of(login))
+            except GraphError as exc:
+                raise RestError(exc.status, exc.code, exc.message) from None
+            permissions.add_member(site_id, group_id, member)
+            return _answer(request, principal_json(self.tenant, site_id, member))
+        if len(tail) == 2 and tail[0] == "users" and tail[1].startswith("removebyid("):
+            _only(method, "POST")
+            permissions.remove_member(site_id, group_id, int(tail[1][len("removebyid(") : -1]))
+            return _answer(request, {"odata.null": True})
+        raise not_found("Cannot find resource for the request.")
+
+    # -- items in folders -----------------------------------------------------------------
+
+    def _folder_by_path(self, site_id: str, segment: str) -> dict[str, Any]:
+        """``GetFolderByServerRelativePath(decodedurl='...')/ListItemAllFields``."""
+        decoded = unquote(_arguments(segment).get("decodedurl", "")).replace("''", "'")
+        for entry in self.tenant.lists(site_id):
+            row = self.tenant.get_list(site_id, entry["id"])
+            root = unquote(urlsplit(self.tenant.list_url(row)).path).rstrip("/")
+            if decoded.lower().startswith(root.lower() + "/"):
+                try:
+                    folder = self._folder_at(row, decoded)
+                except RestError:
+                    break
+                if folder is not None and self.tenant.permissions.can(row, folder, "read"):
+                    return {"Id": folder, "FileSystemObjectType": 1}
+        raise RestError(404, "-2147024894, System.IO.FileNotFoundException",
+                        "File Not Found.")  # fmt: skip
+
+    def _add_item(self, row: ListRow, request: Request) -> list[dict[str, Any]]:
+        """``AddValidateUpdateItemUsingPath``: an item or folder created at a folder path with
+        its values parsed as ValidateUpdateListItem does (nothing is created if one fails)."""
+        body = request.json()
+        info = body.get("listItemCreateInfo") if isinstance(body, dict) else None
+        if not isinstance(info, dict) or not isinstance(body.get("formValues", []), list):
+            raise bad("AddValidateUpdateItemUsingPath takes listItemCreateInfo and formValues.")
+        folder_path = (info.get("FolderPath") or {}).get("DecodedUrl", "")
+        kind = info.get("UnderlyingObjectType", 0)
+        if kind not in (0, 1):
+            raise bad("UnderlyingObjectType is 0 (an item) or 1 (a folder).")
+        parent = self._folder_at(row, str(folder_path))
+        self._require(row, parent, "write")
+        columns = {c.name: c for c in self.tenant.columns(row.id)}
+        results: list[dict[str, Any]] = []
+        parsed: dict[str, Any] = {}
+        for entry in body.get("formValues", []):
+            name, raw = entry.get("FieldName"), entry.get("FieldValue")
+            text = "" if raw is None else str(raw)
+            try:
+                parsed[name] = self._parse(row, columns, str(name), text)
+                failure = None
+            except ValueError as exc:
+                failure = str(exc)
+            results.append({"ErrorCode": 0 if failure is None else -2146232832,
+                            "ErrorMessage": failure, "FieldName": name, "FieldValue": text,
+                            "HasException": failure is not None, "ItemId": 0})  # fmt: skip
+        if any(r["HasException"] for r in results):
+            return results
+        leaf = info.get("LeafName") or (parsed.get("Title") if kind == 1 else None)
+        if kind == 1:
+            if not isinstance(leaf, str) or not leaf.strip() or "/" in leaf:
+                raise bad("A folder needs a LeafName without '/'.")
+            if self.tenant.folder_named(row, parent, leaf) is not None:
+                raise RestError(
+                    400,
+                    "-2130575257, Microsoft.SharePoint.SPException",
+                    f"A file or folder with the name {leaf} already exists.",
+                )
+            values = {"Title": leaf, **{k: v for k, v in parsed.items() if k not in ("Title",)}}
+        else:
+            values = parsed
+        system: dict[str, Any] = {
+            k: values.pop(k) for k in ("Created", "Modified", "Author", "Editor") if k in values
+        }
+        try:
+            graph_fields = self.tenant.stored_values(row, values)
+        except GraphError as exc:
+            # A value refused on the whole (a duplicate in a unique column, a required column
+            # empty) is reported on the fields, as SharePoint's form validation does.
+            for result in results:
+                if result["FieldName"] in exc.message or not any(
+                    r["FieldName"] in exc.message for r in results
+                ):
+                    result["HasException"] = True
+                    result["ErrorMessage"] = exc.message
+                    result["ErrorCode"] = -2146232832
+            return results
+        if kind == 1:
+            graph_fields["FileLeafRef"] = leaf
+        item_id = self.tenant._insert_item(
+            row, graph_fields, None, parent_item=parent, folder=kind == 1
+        )
+        if system:
+            self.tenant.set_system_fields(row, item_id, system, new_version=False)
+        for result in results:
+            result["ItemId"] = item_id
+        if not results:
+            results.append(
+                {"ErrorCode": 0, "ErrorMessage": None, "FieldName": "Id",
+                 "FieldValue": str(item_id), "HasException": False, "ItemId": item_id}
+            )  # fmt: skip
+        return results
+
+    def _folder_at(self, row: ListRow, decoded: str) -> int | None:
+        """The folder item at a server-relative path (None: the list's root)."""
+        root = urlsplit(self.tenant.list_url(row)).path
+        path = unquote(decoded).rstrip("/")
+        if path.lower() == unquote(root).lower().rstrip("/") or not path:
+            return None
+        prefix = unquote(root).rstrip("/") + "/"
+        if not path.lower().startswith(prefix.lower()):
+            raise bad(f"The folder path {decoded!r} is not in this list.")
+        parent: int | None = None
+        for name in path[len(prefix) :].split("/"):
+            found = self.tenant.folder_named(row, parent, name)
+            if found is None:
+                raise RestError(404, "-2147024894, System.IO.FileNotFoundException",
+                                f"The folder {name!r} does not exist.")  # fmt: skip
+            parent = found
+        return parent
 
     # -- users ----------------------------------------------------------------------------
 
@@ -133,6 +441,9 @@ class RestRoutes:
         logon = body.get("logonName") if isinstance(body, dict) else None
         if not isinstance(logon, str) or not logon:
             raise bad("ensureuser takes {'logonName': 'i:0#.f|membership|upn'}.")
+        if logon.lower().startswith(EVERYONE_LOGIN):
+            user_id = self.tenant.ensure_principal(site_id, EVERYONE_LOGIN, EVERYONE, "everyone")
+            return principal_json(self.tenant, site_id, user_id)
         upn = principal_of(logon)
         try:
             user_id = self.tenant.ensure_site_user(site_id, upn)
@@ -304,3 +615,40 @@ def _item_id(segment: str) -> int:
     if match is None:
         raise bad(f"'{segment}' does not name an item.")
     return int(match.group(1))
+
+
+def _only(method: str, allowed: str) -> None:
+    if method != allowed:
+        raise RestError(405, "-1, Microsoft.SharePoint.Client.ClientServiceException",
+                        f"The HTTP method '{method}' cannot be used here.")  # fmt: skip
+
+
+def _arguments(segment: str) -> dict[str, str]:
+    """``name(a=1,b=true)`` -> ``{"a": "1", "b": "true"}`` (keys lower case)."""
+    inner = segment[segment.find("(") + 1 : segment.rfind(")")] if "(" in segment else ""
+    found: dict[str, str] = {}
+    for part in inner.split(","):
+        key, sep, value = part.partition("=")
+        if sep:
+            found[key.strip().lower()] = value.strip().strip("'")
+    return found
+
+
+def _int(arguments: dict[str, str], name: str) -> int:
+    try:
+        return int(arguments[name])
+    except (KeyError, ValueError):
+        raise bad(f"The parameter {name} must be a whole number.") from None
+
+
+def _role_json(role: RoleDefinition) -> dict[str, Any]:
+    return {"Id": role.id, "Name": role.name, "RoleTypeKind": role.kind, "Order": role.order,
+            "Hidden": False, "Description": ""}  # fmt: skip
+
+
+def access_denied() -> RestError:
+    return RestError(
+        403,
+        "-2147024891, System.UnauthorizedAccessException",
+        "Access denied. You do not have permission to perform this action.",
+    )

@@ -13,13 +13,15 @@ import uuid
 import zlib
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 from notesmig.emulator.columns import Column, normalise_value, parse_column
 from notesmig.emulator.config import EmulatorConfig
 from notesmig.emulator.drives import Drives
 from notesmig.emulator.graph_errors import GraphError, bad_request, not_found, unknown_property
 from notesmig.emulator.ids import new_item_id, now_text
+from notesmig.emulator.permissions import SCHEMA as PERMISSIONS_SCHEMA
+from notesmig.emulator.permissions import Permissions
 from notesmig.spfacts.columns import is_system_field
 from notesmig.spfacts.limits import LIST_VIEW_THRESHOLD, MAX_COLUMNS_PER_LIST, MAX_LIST_TITLE
 from notesmig.spfacts.names import encode_internal_name
@@ -41,7 +43,9 @@ CREATE TABLE IF NOT EXISTS items (
     list_id TEXT NOT NULL, id INTEGER NOT NULL, fields TEXT, version INTEGER NOT NULL,
     created TEXT NOT NULL, modified TEXT NOT NULL, change INTEGER NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0, drive_item TEXT, guid TEXT NOT NULL,
-    author INTEGER, editor INTEGER, PRIMARY KEY (list_id, id));
+    author INTEGER, editor INTEGER, parent_item INTEGER, is_folder INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (list_id, id));
+CREATE INDEX IF NOT EXISTS items_parent ON items (list_id, parent_item);
 CREATE INDEX IF NOT EXISTS items_change ON items (list_id, change);
 CREATE TABLE IF NOT EXISTS item_values (
     list_id TEXT NOT NULL, column TEXT NOT NULL, value TEXT NOT NULL, item INTEGER NOT NULL);
@@ -100,10 +104,12 @@ class Tenant:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self.db.executescript(PERMISSIONS_SCHEMA)
         self._column_cache: dict[str, list[Column]] = {}
         #: The UPN a delegated token acts as (None: the app itself, with full control).
         self.acting_as: str | None = None
         self.drives = Drives(self)
+        self.permissions = Permissions(self)
         with self.transaction():
             self._provision()
 
@@ -145,11 +151,14 @@ class Tenant:
     def _ensure_users(self) -> None:
         """Every site's User Information List starts with the app's own account (the loader
         acts as it) and the configured site members; other accounts must be ensured, as on
-        SharePoint, where the list only holds users who visited the site or were added."""
+        SharePoint, where the list only holds users who visited the site or were added. The
+        app has Full Control of every site; everyone in the tenant reads it."""
         members = [ADMIN, *(m for m in self.config.site_members if m.lower() != ADMIN.lower())]
         for site in self.db.execute("SELECT id FROM sites").fetchall():
+            admin = self.ensure_site_user(site["id"], ADMIN)
             for upn in members:
                 self.ensure_site_user(site["id"], upn)
+            self.permissions.provision_site(site["id"], admin)
 
     # -- the directory (Entra ID) ---------------------------------------------------------
 
@@ -167,14 +176,11 @@ class Tenant:
         return any(g.lower() == name.lower() for g, _ in self.config.groups)
 
     def ensure_site_user(self, site_id: str, upn: str) -> int:
-        """The site user id of a directory account (or group), added to the site's User
-        Information List if it is not there yet; 400 for an account the tenant lacks."""
-        users = self.get_list(site_id, USER_LIST)
-        for row in self.db.execute(
-            "SELECT id, fields FROM items WHERE list_id = ? AND deleted = 0", (users.id,)
-        ):
-            if str(json.loads(row["fields"]).get("UserName", "")).lower() == upn.lower():
-                return int(row["id"])
+        """The site user id of a directory account (or Entra ID group), added to the site's
+        User Information List if it is not there yet; 400 for an account the tenant lacks."""
+        found = self._principal_id(site_id, upn)
+        if found is not None:
+            return found
         name = self.directory.get(upn.lower())
         if name is None and not self.is_group(upn):
             raise GraphError(
@@ -182,8 +188,26 @@ class Tenant:
                 "-2146232832, Microsoft.SharePoint.SPException",
                 f"The specified user i:0#.f|membership|{upn} could not be found.",
             )
-        kind = "group" if name is None else "user"
-        fields = {"Title": name or upn, "EMail": upn, "UserName": upn, "PrincipalKind": kind}
+        return self.ensure_principal(site_id, upn, name or upn, "group" if name is None else "user")
+
+    def _principal_id(self, site_id: str, login: str) -> int | None:
+        users = self.get_list(site_id, USER_LIST)
+        for row in self.db.execute(
+            "SELECT id, fields FROM items WHERE list_id = ? AND deleted = 0", (users.id,)
+        ):
+            if str(json.loads(row["fields"]).get("UserName", "")).lower() == login.lower():
+                return int(row["id"])
+        return None
+
+    def ensure_principal(self, site_id: str, login: str, title: str, kind: str) -> int:
+        """A principal of the site (user, Entra group, everyone, site group): one id space."""
+        found = self._principal_id(site_id, login)
+        if found is not None:
+            return found
+        users = self.get_list(site_id, USER_LIST)
+        email = login if kind in ("user", "group") else ""
+        fields = {"Title": title, "EMail": email, "UserName": login, "PrincipalKind": kind}
+        self.permissions.forget()
         return self._insert_item(users, fields, None)
 
     def site_user(self, site_id: str, user_id: int) -> dict[str, Any] | None:
@@ -564,7 +588,15 @@ class Tenant:
         item_id = self._insert_item(row, fields, drive_item)
         return self.item_json(row, item_id, expand_fields=True)
 
-    def _insert_item(self, row: ListRow, fields: dict[str, Any], drive_item: str | None) -> int:
+    def _insert_item(
+        self,
+        row: ListRow,
+        fields: dict[str, Any],
+        drive_item: str | None,
+        *,
+        parent_item: int | None = None,
+        folder: bool = False,
+    ) -> int:
         counter = self.db.execute("SELECT next_item FROM lists WHERE id = ?", (row.id,)).fetchone()
         item_id = int(counter["next_item"])
         self.db.execute("UPDATE lists SET next_item = ? WHERE id = ?", (item_id + 1, row.id))
@@ -572,7 +604,8 @@ class Tenant:
         actor = None if row.display_name == USER_LIST else self.actor_id(row.site_id)
         self.db.execute(
             "INSERT INTO items (list_id, id, fields, version, created, modified, change, "
-            "drive_item, guid, author, editor) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+            "drive_item, guid, author, editor, parent_item, is_folder) "
+            "VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 row.id,
                 item_id,
@@ -584,6 +617,8 @@ class Tenant:
                 str(uuid.uuid4()),
                 actor,
                 actor,
+                parent_item,
+                int(folder),
             ),
         )
         self._index(row, item_id, fields)
@@ -635,6 +670,45 @@ class Tenant:
         )
         self._index(row, item["id"], fields)
         return self.fields_json(row, self._item_row(row, item["id"]), None)
+
+    def folder_named(self, row: ListRow, parent: int | None, name: str) -> int | None:
+        """The folder item called ``name`` in ``parent`` (None: the list's root)."""
+        for found in self.db.execute(
+            "SELECT id, fields FROM items WHERE list_id = ? AND deleted = 0 AND is_folder = 1 "
+            "AND parent_item IS ?",
+            (row.id, parent),
+        ):
+            if str(json.loads(found["fields"]).get("FileLeafRef", "")).lower() == name.lower():
+                return int(found["id"])
+        return None
+
+    def folder_path(self, row: ListRow, item_id: int) -> str:
+        """The server-relative path of the folder an item is in (``FileDirRef``)."""
+        names: list[str] = []
+        current = self._item_row(row, item_id)["parent_item"]
+        while current is not None:
+            parent = self._item_row(row, current)
+            names.append(str(json.loads(parent["fields"]).get("FileLeafRef", "")))
+            current = parent["parent_item"]
+        root = unquote(urlsplit(self.list_url(row)).path).rstrip("/")
+        return "/".join([root, *reversed(names)])
+
+    def stored_values(self, row: ListRow, values: dict[str, Any]) -> dict[str, Any]:
+        """Values parsed by REST, checked as Graph's are: required and unique columns."""
+        columns = {c.name: c for c in self.columns(row.id)}
+        for column in columns.values():
+            if column.required and values.get(column.name) in (None, "", []):
+                raise bad_request(f"Field '{column.name}' is required.")
+        for name, value in values.items():
+            unique = columns.get(name)
+            if unique is not None and unique.unique and value is not None:
+                clash = self.db.execute(
+                    "SELECT item FROM item_values WHERE list_id = ? AND column = ? AND value = ?",
+                    (row.id, name, json.dumps(value)),
+                ).fetchone()
+                if clash is not None:
+                    raise unique_violation(name, value)
+        return dict(values)
 
     def actor_id(self, site_id: str) -> int:
         """The site user id of whoever makes the current request (the app, unless a
@@ -705,7 +779,7 @@ class Tenant:
         fields.update(
             {
                 "id": str(item["id"]),
-                "ContentType": "Document" if row.is_library else "Item",
+                "ContentType": _content_type(row, item)[1],
                 "Created": item["created"],
                 "Modified": item["modified"],
                 "AuthorLookupId": str(item["author"] or 1),
@@ -744,7 +818,7 @@ class Tenant:
             "createdBy": {"user": self.user_json(row.site_id, item["author"])},
             "lastModifiedBy": {"user": self.user_json(row.site_id, item["editor"])},
             "parentReference": {"id": row.id, "siteId": row.site_id},
-            "contentType": {"id": "0x0100", "name": "Document" if row.is_library else "Item"},
+            "contentType": dict(zip(("id", "name"), _content_type(row, item), strict=True)),
         }
         if expand_fields:
             body["fields"] = self.fields_json(row, item, select)
@@ -827,6 +901,12 @@ class Tenant:
         if len(rows) > top:
             return rows[:top], int(rows[top - 1]["change"]), current
         return rows, None, current
+
+
+def _content_type(row: ListRow, item: sqlite3.Row) -> tuple[str, str]:
+    if item["is_folder"]:
+        return "0x0120", "Folder"
+    return ("0x0101", "Document") if row.is_library else ("0x0100", "Item")
 
 
 def unique_violation(column: str, value: Any) -> GraphError:

@@ -24,7 +24,13 @@ _WARN_AT = 0.8
 
 def request_cost(method: str, segments: list[str], *, collection: bool) -> int:
     """Resource units one request costs."""
-    if any(s in ("permissions", "invite", "grant", "roleAssignments") for s in segments):
+    lowered = [s.lower() for s in segments]
+    if any(
+        s in ("permissions", "invite", "grant", "roleassignments", "sitegroups")
+        or s.startswith(("breakroleinheritance", "resetroleinheritance", "addroleassignment",
+                         "removeroleassignment", "getbyprincipalid", "sitegroups("))
+        for s in lowered
+    ):  # fmt: skip
         return COST_PERMISSION
     if method == "GET":
         return COST_LIST if collection else COST_READ

@@ -97,6 +97,10 @@ class Document(Base):
     item_id: Mapped[str | None] = mapped_column(String(32))
     web_url: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
+    #: The audience folder a restricted document was loaded into (None: not restricted).
+    audience: Mapped[str | None] = mapped_column(String(64))
+    #: Its permissions: planned, applied (scope set), verified (read back), withdrawn.
+    access_state: Mapped[str | None] = mapped_column(String(16))
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(
@@ -175,3 +179,22 @@ class UnknownAccount(Base):
     name: Mapped[str] = mapped_column(Text)
     occurrences: Mapped[int] = mapped_column(Integer, default=0)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AccessScope(Base):
+    """A unique permission scope notesmig made: a list's ACL, or an audience folder."""
+
+    __tablename__ = "access_scopes"
+    __table_args__ = (UniqueConstraint("database_id", "target", "key", name="uq_access_scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    database_id: Mapped[int] = mapped_column(ForeignKey("databases.id"))
+    #: The list or library (its SharePoint id).
+    target: Mapped[str] = mapped_column(String(64))
+    #: "list" for the list's own permissions, the audience folder's name otherwise.
+    key: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[str | None] = mapped_column(String(32))
+    grants_sha256: Mapped[str] = mapped_column(String(64))
+    grants: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default="planned")
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from notesmig.ledger.base import LedgerBase, _document
 from notesmig.ledger.models import (
     STAGE_ORDER,
+    AccessScope,
     Attachment,
     Database,
     Document,
@@ -158,3 +159,46 @@ class Transitions(LedgerBase):
             session.execute(
                 update(Attachment).where(Attachment.id == attachment_id).values(**values)
             )
+
+    def record_scope(
+        self,
+        database_id: int,
+        target: str,
+        key: str,
+        *,
+        item_id: str | None,
+        grants_sha256: str,
+        grants: list[dict[str, str]],
+        state: str,
+    ) -> None:
+        """A unique scope notesmig made (a list's ACL or an audience folder) and where it stands."""
+        with self.session() as session:
+            row = session.scalar(
+                select(AccessScope).where(
+                    AccessScope.database_id == database_id,
+                    AccessScope.target == target,
+                    AccessScope.key == key,
+                )
+            )
+            if row is None:
+                row = AccessScope(database_id=database_id, target=target, key=key)
+                session.add(row)
+            row.item_id, row.grants_sha256, row.grants, row.state = (
+                item_id, grants_sha256, grants, state
+            )  # fmt: skip
+            if state == "verified":
+                row.verified_at = utcnow()
+
+    def set_access(
+        self, database_id: int, unid: str, *, audience: str | None, state: str | None
+    ) -> None:
+        """Where a document's permissions stand (its audience, and planned ... verified)."""
+        with self.session() as session:
+            row = _document(session, database_id, unid)
+            row.audience, row.access_state = audience, state
+
+    def forget_item(self, database_id: int, unid: str) -> None:
+        """The document's item is gone from SharePoint (removed on purpose)."""
+        with self.session() as session:
+            row = _document(session, database_id, unid)
+            row.item_id, row.list_id, row.web_url = None, None, None

@@ -43,6 +43,10 @@ class DatabaseStatus:
     reasons: dict[str, int] = field(default_factory=dict)
     #: Notes names SharePoint knew no account for in the latest load.
     unknown_people: int = 0
+    #: Restricted documents loaded with their unique permissions.
+    restricted_loaded: int = 0
+    #: Unique permission scopes notesmig made (list ACLs, audience folders).
+    unique_scopes: int = 0
 
     @property
     def total(self) -> int:

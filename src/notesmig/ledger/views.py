@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from notesmig.ledger.base import LedgerBase
 from notesmig.ledger.models import (
+    AccessScope,
     Attachment,
     Database,
     Document,
@@ -43,6 +44,16 @@ class Views(LedgerBase):
                 .where(Database.replica_id == replica_id)
             )
             return {(unid, a.library, a.folder, a.name): a for unid, a in rows}
+
+    def item_lists(self, replica_id: str) -> dict[str, str]:
+        """UNID -> the SharePoint list its item is in, for one database's loaded documents."""
+        with self.session() as session:
+            rows = session.execute(
+                select(Document.unid, Document.list_id)
+                .join(Database)
+                .where(Database.replica_id == replica_id, Document.list_id.is_not(None))
+            )
+            return {unid: str(list_id) for unid, list_id in rows}
 
     def placements(self, replica_id: str) -> dict[tuple[str, str], tuple[str, str, str]]:
         """(UNID, file key) -> (library, folder, name): where each file of a database went."""
@@ -129,6 +140,24 @@ class Views(LedgerBase):
                     )
                 ).all()
             )
+            restricted = dict(
+                session.execute(
+                    select(Document.database_id, func.count())
+                    .where(
+                        Document.audience.is_not(None),
+                        Document.access_state == "verified",
+                        Document.state.in_([State.LOADED, State.VERIFIED]),
+                    )
+                    .group_by(Document.database_id)
+                ).all()
+            )
+            scopes = dict(
+                session.execute(
+                    select(AccessScope.database_id, func.count())
+                    .where(AccessScope.state == "verified")
+                    .group_by(AccessScope.database_id)
+                ).all()
+            )
             result = []
             for database in session.scalars(select(Database).order_by(Database.replica_id)):
                 result.append(
@@ -141,6 +170,8 @@ class Views(LedgerBase):
                         pending.get(database.id, 0),
                         dict(sorted(reasons[database.id].items(), key=lambda kv: -kv[1])),
                         unknown.get(database.id, 0),
+                        restricted.get(database.id, 0),
+                        scopes.get(database.id, 0),
                     )
                 )
             return result

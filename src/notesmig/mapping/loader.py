@@ -17,13 +17,14 @@ import yaml
 from notesmig.errors import TerminalError
 from notesmig.mapping.model import (
     SYSTEM_COLUMN_NAMES,
+    AclPolicy,
     ColumnType,
     FormMapping,
     ItemMapping,
     Mapping,
     UserPolicy,
 )
-from notesmig.mapping.users import UserDirectory, UserMappingError
+from notesmig.mapping.users import GroupDirectory, UserDirectory, UserMappingError
 from notesmig.schemas import load_schema
 from notesmig.spfacts.columns import is_system_field
 from notesmig.spfacts.names import encode_internal_name
@@ -205,6 +206,8 @@ def load_mappings(path: Path) -> dict[str, Mapping]:
 def _build(path: Path, data: dict[str, Any]) -> Mapping:
     users = data.get("users", {})
     user_file = users.get("file")
+    groups_file = users.get("groups")
+    acl = data.get("acl", {})
     forms = {}
     for form_name, form in data["forms"].items():
         items = {}
@@ -239,7 +242,10 @@ def _build(path: Path, data: dict[str, Any]) -> Mapping:
             file=(path.parent / user_file) if user_file else None,
             unknown=users.get("unknown", "text"),
             fallback=users.get("fallback"),
+            groups=(path.parent / groups_file) if groups_file else None,
         ),
+        acl=AclPolicy(bool(acl.get("apply", False)), acl.get("everyone_else")),
+        withdraw=data.get("withdraw", "restrict"),
         readers=data.get("readers", "hold"),
         exclude_forms=frozenset(f.casefold() for f in data.get("exclude_forms", ())),
         forms=forms,
@@ -281,6 +287,14 @@ def _cross_check(
             UserDirectory.from_csv(mapping.users.file)
         except UserMappingError as exc:
             problem(("users", "file"), str(exc))
+    if mapping.users.groups is not None:
+        if not mapping.users.groups.is_file():
+            problem(("users", "groups"), f"the group mapping {mapping.users.groups} does not exist")
+        else:
+            try:
+                GroupDirectory.from_csv(mapping.users.groups)
+            except UserMappingError as exc:
+                problem(("users", "groups"), str(exc))
     # Several forms may feed one list (topics and responses of a board) and then share a
     # column, but only if they define it the same way; one form may use a column once.
     columns: dict[str, dict[str, tuple[KeyPath, dict[str, Any]]]] = {}

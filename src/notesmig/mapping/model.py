@@ -102,6 +102,17 @@ class UserPolicy:
     file: Path | None = None
     unknown: str = "text"
     fallback: str | None = None
+    #: Notes groups to Entra ID groups (CSV), for Readers, Authors and the ACL.
+    groups: Path | None = None
+
+
+@dataclass(frozen=True)
+class AclPolicy:
+    """Whether the database ACL becomes the permissions of its lists and libraries."""
+
+    apply: bool = False
+    #: What -Default- maps to: an Entra ID group, "everyone", or None (nobody).
+    everyone_else: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,9 @@ class Mapping:
     readers: str
     exclude_forms: frozenset[str]
     forms: dict[str, FormMapping] = field(default_factory=dict)
+    acl: AclPolicy = field(default_factory=AclPolicy)
+    #: A loaded document that becomes restricted or held: "restrict" or "remove" it.
+    withdraw: str = "restrict"
 
     def form(self, name: str | None) -> FormMapping | None:
         if name is None:

@@ -301,9 +301,12 @@ def _render(
         f"  site: {_q(site)}",
         "users:",
         "  # file: users.csv   # notes_name,upn[,display_name]; without it names stay text",
+        "  # groups: groups.csv   # notes_group,entra_group[,display_name]: Notes groups",
         "  unknown: text",
-        "# Documents with a Readers field are held back until permissions can be applied.",
+        "# Documents with a Readers field are held back; `restrict` loads them into folders",
+        "# whose unique permissions (their readers, their authors) are set first.",
         "readers: hold",
+        *_acl_lines(info),
         "forms:",
     ]
     columns_per_list: dict[str, set[str]] = defaultdict(set)
@@ -371,6 +374,27 @@ def _render(
         lines.append("    items:" + ("" if item_lines else " {}"))
         lines.extend(item_lines)
     return "\n".join(lines) + "\n"
+
+
+def _acl_lines(info: DatabaseInfo) -> list[str]:
+    """The ACL part of a draft: carried when the export has one."""
+    entries = [e for e in info.acl if e.name]
+    if not entries:
+        return ["# The export carries no ACL: the site's permissions are kept.", "acl:",
+                "  apply: false"]  # fmt: skip
+    default = next((e.level for e in entries if e.name.casefold() == "-default-"), "noaccess")
+    roles = sorted({r for e in entries for r in e.roles} | set(info.roles))
+    everyone = _q("everyone") if default.lower() not in ("noaccess", "depositor") else "null"
+    return [
+        f"# The database ACL: {len(entries)} entries"
+        + (f", roles {', '.join(roles)}" if roles else "")
+        + f"; -Default- is {default}.",
+        "# Carried as the lists' and libraries' own permissions; each role becomes a site",
+        "# group. everyone_else: what -Default- becomes (an Entra ID group, 'everyone', or null).",
+        "acl:",
+        "  apply: true",
+        f"  everyone_else: {everyone}",
+    ]
 
 
 def _q(value: object) -> str:

@@ -14,6 +14,8 @@ import io
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +41,26 @@ def name_key(name: str) -> str:
 
 def common_name(name: str) -> str:
     return abbreviate(name).split("/", 1)[0].strip()
+
+
+@contextmanager
+def _mapping_csv(path: Path, what: str, needed: tuple[str, str]) -> Iterator[csv.DictReader[str]]:
+    """A UTF-8 mapping CSV whose header names ``needed`` (and may name display_name)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else "cannot be read"
+        raise UserMappingError(f"{path}: {reason}; the {what} is a UTF-8 CSV") from None
+    with io.StringIO(text, newline="") as source:
+        reader = csv.DictReader(source)
+        if not set(needed) <= set(reader.fieldnames or ()):
+            # The header is not echoed: the mapping may name a file that is not a mapping at
+            # all, and its first line is nobody's business.
+            raise UserMappingError(
+                f"{path}:1: the header must name {needed[0]} and {needed[1]} (and may name "
+                "display_name)"
+            )
+        yield reader
 
 
 @dataclass(frozen=True)
@@ -70,20 +92,7 @@ class UserDirectory:
         directory = cls()
         if path is None:
             return directory
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else "cannot be read"
-            raise UserMappingError(f"{path}: {reason}; the user mapping is a UTF-8 CSV") from None
-        with io.StringIO(text, newline="") as source:
-            reader = csv.DictReader(source)
-            columns = set(reader.fieldnames or ())
-            if not {"notes_name", "upn"} <= columns:
-                # The header is not echoed: users.file may name a file that is not a user
-                # mapping at all, and its first line is nobody's business.
-                raise UserMappingError(
-                    f"{path}:1: the header must name notes_name and upn (and may name display_name)"
-                )
+        with _mapping_csv(path, "user mapping", ("notes_name", "upn")) as reader:
             for row in reader:
                 line = reader.line_num
                 notes_name, upn = (
@@ -116,6 +125,9 @@ class UserDirectory:
                 account = candidates[0]
         return account
 
+    def is_person(self, notes_name: str) -> bool:
+        return self.lookup(notes_name) is not None
+
     def resolve(self, notes_name: str, *, unknown: str, fallback: str | None) -> Resolution:
         """Apply the policy (``fallback``, ``text`` or ``fail``; the caller handles fail)."""
         account = self.lookup(notes_name)
@@ -126,3 +138,46 @@ class UserDirectory:
         if unknown == "fallback" and fallback:
             return Resolution(notes_name, Account(fallback), fallback=True)
         return Resolution(notes_name, None)
+
+
+@dataclass(frozen=True)
+class EntraGroup:
+    """An Entra ID group a Notes group becomes (its name or object id, as SharePoint's claims
+    take it)."""
+
+    name: str
+    display_name: str | None = None
+
+
+@dataclass
+class GroupDirectory:
+    """Notes groups to Entra ID groups, from a CSV (``notes_group,entra_group[,display_name]``)."""
+
+    groups: dict[str, EntraGroup] = field(default_factory=dict)
+
+    @classmethod
+    def from_csv(cls, path: Path | None) -> GroupDirectory:
+        directory = cls()
+        if path is None:
+            return directory
+        with _mapping_csv(path, "group mapping", ("notes_group", "entra_group")) as reader:
+            for row in reader:
+                line = reader.line_num
+                notes, entra = (
+                    (row.get("notes_group") or "").strip(),
+                    (row.get("entra_group") or "").strip(),
+                )
+                if not notes or not entra:
+                    raise UserMappingError(
+                        f"{path}:{line}: notes_group and entra_group are both needed"
+                    )
+                key = name_key(notes)
+                if key in directory.groups and directory.groups[key].name != entra:
+                    raise UserMappingError(f"{path}:{line}: {notes!r} is mapped twice")
+                directory.groups[key] = EntraGroup(
+                    entra, (row.get("display_name") or "").strip() or None
+                )
+        return directory
+
+    def lookup(self, notes_name: str) -> EntraGroup | None:
+        return self.groups.get(name_key(notes_name))

@@ -165,25 +165,44 @@ class SampleFile:
 
 #: Staff left out of users.csv on purpose, so unknown-name handling shows in every run.
 UNMAPPED_STAFF = 2
-ROLE_GROUPS = {
-    "[Admin]": "notes-admins@contoso.onmicrosoft.com",
-    "[Approver]": "approvers@contoso.onmicrosoft.com",
-    "[Reviewer]": "genmen-reviewers@contoso.onmicrosoft.com",
-    "[Moderator]": "keijiban-moderators@contoso.onmicrosoft.com",
-    "[Editor]": "bunsho-editors@contoso.onmicrosoft.com",
-}
+#: The Notes administrator (the ACLs' Manager) and the Entra ID account it becomes.
+NOTES_ADMIN = f"CN=Admin/O={ORGANIZATION}"
+NOTES_ADMIN_UPN = "notes-admin@contoso.onmicrosoft.com"
+#: The Notes group every member of staff is in, and the Entra ID group it becomes.
+ALL_STAFF = f"{ORGANIZATION}_全職員"
+ALL_STAFF_GROUP = "all-staff@contoso.onmicrosoft.com"
+
+
+def _mapped_staff(corpus: Corpus) -> list[tuple[Person, str]]:
+    staff = list(dict.fromkeys(corpus.people))  # the same person may be drawn twice
+    return [
+        (person, f"user{index:02d}@contoso.onmicrosoft.com")
+        for index, person in enumerate(staff[: len(staff) - UNMAPPED_STAFF])
+    ]
 
 
 def write_users(path: Path, corpus: Corpus) -> int:
     """The user mapping a migration team would export from the directory: Notes names to UPNs."""
-    rows = ["notes_name,upn,display_name"]
-    staff = list(dict.fromkeys(corpus.people))  # the same person may be drawn twice
-    for index, person in enumerate(staff[: len(staff) - UNMAPPED_STAFF]):
-        rows.append(f"{person.canonical},user{index:02d}@contoso.onmicrosoft.com,{person.display}")
-    for role, group in ROLE_GROUPS.items():
-        rows.append(f"{role},{group},{role}")
+    rows = ["notes_name,upn,display_name", f"{NOTES_ADMIN},{NOTES_ADMIN_UPN},Notes 管理者"]
+    for person, upn in _mapped_staff(corpus):
+        rows.append(f"{person.canonical},{upn},{person.display}")
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return len(rows) - 1
+
+
+def write_groups(path: Path) -> None:
+    """The group mapping: Notes groups (in ACLs and Readers fields) to Entra ID groups."""
+    path.write_text(
+        f"notes_group,entra_group,display_name\n{ALL_STAFF},{ALL_STAFF_GROUP},全職員\n",
+        encoding="utf-8",
+    )
+
+
+def write_entra_groups(path: Path, corpus: Corpus) -> None:
+    """What Entra ID holds: each group's members (the emulator's --groups)."""
+    rows = ["group,member"]
+    rows += [f"{ALL_STAFF_GROUP},{upn}" for _person, upn in _mapped_staff(corpus)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
 def generate(out: Path, *, scale: int = 1, seed: int = 2025) -> list[SampleFile]:
@@ -210,6 +229,8 @@ def generate(out: Path, *, scale: int = 1, seed: int = 2025) -> list[SampleFile]
         count = _write_database(out / spec.file_name, spec, corpus, build(corpus, db_rng))
         written.append(SampleFile(out / spec.file_name, spec.title, count))
     write_users(out / "users.csv", corpus)
+    write_groups(out / "groups.csv")
+    write_entra_groups(out / "entra-groups.csv", corpus)
     return written
 
 
@@ -252,7 +273,7 @@ def _acl(corpus: Corpus, managers: list[Person], roles: list[str]) -> etree._Ele
     entries.append(
         E.aclentry(
             *(E.role(r) for r in roles),
-            name=f"CN=Admin/O={ORGANIZATION}",
+            name=NOTES_ADMIN,
             type="person",
             level="manager",
             deletedocs="true",
@@ -268,7 +289,7 @@ def _acl(corpus: Corpus, managers: list[Person], roles: list[str]) -> etree._Ele
                 deletedocs="true",
             )
         )
-    entries.append(E.aclentry(name=f"{ORGANIZATION}_全職員", type="persongroup", level="author"))
+    entries.append(E.aclentry(name=ALL_STAFF, type="persongroup", level="author"))
     return E.acl(*(E.role(r) for r in roles), *entries)
 
 

@@ -10,15 +10,16 @@ and the link to its document's item (SharePoint REST: Graph cannot write hyperli
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from notesmig.errors import TerminalError
 from notesmig.ledger import Ledger, State
-from notesmig.records import FileRow
+from notesmig.records import Authorship, FileRow
 from notesmig.sharepoint.budget import retry_after
 from notesmig.sharepoint.graph import Graph, GraphRequestError, GraphTransientError
 from notesmig.sharepoint.items import hyperlink_value
@@ -60,13 +61,21 @@ class FileUploader:
         content: Callable[[FileRow], bytes],
         *,
         progress: Callable[[int], None] | None = None,
+        authorship: Callable[[str, Authorship | None], Awaitable[dict[str, str]]] | None = None,
+        audience_folder: Callable[[Target, str], Awaitable[None]] | None = None,
     ) -> None:
         self.graph = graph
         self.rest = rest
         self.ledger = ledger
         self.content = content
         self.progress = progress or (lambda _done: None)
+        self.authorship = authorship
+        #: Makes a restricted document's audience folder (permissions set) before its files.
+        self.audience_folder = audience_folder
         self.counts = FileCounts()
+        self._ready: set[str] = set()
+        #: Documents whose files could not be protected (UNID -> why).
+        self.refused: dict[str, str] = {}
 
     async def upload_all(
         self,
@@ -81,6 +90,18 @@ class FileUploader:
                 continue  # its document was not loaded (held back, or failed): nor is its file
             if record.state == State.LOADED and record.drive_item_id:
                 self.counts.unchanged += 1
+                continue
+            if file.audience is not None and file.audience not in self._ready:
+                if self.audience_folder is None:
+                    continue  # no way to protect it: never uploaded where others could read it
+                try:
+                    await self.audience_folder(target, file.audience)
+                except TerminalError as exc:
+                    # Never uploaded where others could read it: its document is held back.
+                    self.refused[file.unid] = str(exc)
+                    continue
+                self._ready.add(file.audience)
+            if file.unid in self.refused:
                 continue
             await self.upload(target, file, record, item_urls[file.unid])
 
@@ -126,16 +147,13 @@ class FileUploader:
         list_item = str((fields or {}).get("id", ""))
         if list_item:
             link = target.column(LIBRARY_ITEM_LINK)
+            values = {
+                (link.internal if link else LIBRARY_ITEM_LINK): hyperlink_value(item_url, file.unid)
+            }
+            if self.authorship is not None:
+                values.update(await self.authorship(target.site_path, file.authorship))
             await self.rest.validate_update(
-                target.site_path,
-                target.id,
-                list_item,
-                {
-                    (link.internal if link else LIBRARY_ITEM_LINK): hyperlink_value(
-                        item_url, file.unid
-                    )
-                },
-                what=f"{file.folder}/{file.name}",
+                target.site_path, target.id, list_item, values, what=f"{file.folder}/{file.name}"
             )
         self.ledger.update_attachment(
             record.id,

@@ -13,13 +13,16 @@ there". Values Graph cannot write (hyperlinks) go through SharePoint REST once t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from notesmig import reasons
+from notesmig.errors import TerminalError
 from notesmig.ledger import Ledger, State
-from notesmig.records import ItemRow, LoadCounts
+from notesmig.records import Authorship, ItemRow, LoadCounts, PermissionPlan
 from notesmig.sharepoint.graph import (
     CREATE_RETRYABLE,
     Graph,
@@ -29,7 +32,12 @@ from notesmig.sharepoint.graph import (
 )
 from notesmig.sharepoint.people import SitePeople
 from notesmig.sharepoint.provision import Target
-from notesmig.sharepoint.rest import FieldUpdateError, RestRequestError, SharePointRest
+from notesmig.sharepoint.rest import (
+    FieldUpdateError,
+    RestRequestError,
+    SharePointRest,
+    login_name,
+)
 from notesmig.spfacts.costs import COST_READ
 from notesmig.spfacts.limits import BATCH_LIMIT
 
@@ -257,7 +265,7 @@ class ItemWriter:
                     database_id,
                     row.unid,
                     "load",
-                    "conflict: the same UNID is in this list from another database",
+                    str(reasons.UNID_IN_OTHER_DATABASE),
                     f"list {target.title!r} item {item['id']} holds NotesUNID {row.unid} of "
                     f"database {holder}; this document is of database {row.database}",
                 )
@@ -315,15 +323,142 @@ class ItemWriter:
                 else:
                     self._refused(database_id, row, answer)
 
+    async def write_restricted(
+        self,
+        database_id: int,
+        target: Target,
+        rows: list[ItemRow],
+        plans: dict[str, PermissionPlan],
+        view: dict[str, tuple[str, str | None, str]],
+        audiences: dict[str, str],
+        item_urls: dict[str, str],
+        restrict: Callable[[Target, str, PermissionPlan], Awaitable[None]],
+    ) -> None:
+        """Restricted documents: created inside their audience folder (whose permissions are
+        already set and verified), never where the list's readers could see them. A document
+        already in SharePoint elsewhere (loaded openly before it gained its Readers field, or
+        found without the ledger knowing) gets its own unique permissions first, then its
+        content. ``audiences`` maps each audience to its folder's server-relative path."""
+        base = f"/sites/{target.site_id}/lists/{target.id}/items"
+        unknown = [r.unid for r in rows if not view.get(r.unid, ("", None, ""))[1]]
+        found = await self.find(target, unknown) if unknown else {}
+        for row in rows:
+            plan = plans[row.unid]
+            folder = audiences[plan.audience]
+            state, item_id, _sha = view.get(row.unid, ("", None, ""))
+            if state in (State.LOADED, State.VERIFIED) and item_id:
+                self.counts.unchanged += 1
+                item_urls[row.unid] = _display_url(target, item_id)
+                continue
+            existing = found.get(row.unid)
+            adopted = item_id is None and existing is not None
+            if adopted:
+                assert existing is not None
+                item_id = str(existing["id"])
+                self.counts.duplicates_resolved += 1
+            created = item_id is None
+            try:
+                if item_id is None:
+                    item_id = await self._create_in(target, folder, row)
+                    self.counts.created += 1
+                    audience = plan.audience
+                elif await self._folder_of(target, item_id) == folder:
+                    audience = plan.audience  # already inside its audience's folder
+                else:
+                    # Loaded openly before it became restricted (or found without the ledger
+                    # knowing where): its own unique permissions before anything else changes.
+                    await restrict(target, item_id, plan)
+                    audience = f"item:{item_id}"
+            except (TerminalError, RestRequestError) as exc:
+                self.counts.quarantined += 1
+                self.ledger.quarantine(
+                    database_id, row.unid, "load", str(reasons.PERMISSIONS_REFUSED), str(exc)
+                )
+                continue
+            self.ledger.set_access(database_id, row.unid, audience=audience, state="verified")
+            if adopted and (existing or {}).get("fields", {}).get("SourceSha256") == row.sha256:
+                self.counts.unchanged += 1
+                await self._loaded(database_id, row, target, item_id, Prepared({}, {}), item_urls)
+                continue
+            prepared = await self.prepare(target, row.fields, creating=False)
+            answers = await self.graph.batch(
+                [SubRequest("0", "PATCH", f"{base}/{item_id}/fields", prepared.graph)]
+            )
+            self.progress(1)
+            answer = answers["0"]
+            if not answer.ok:
+                self._refused(database_id, row, answer)
+                continue
+            if not created:
+                self.counts.updated += 1
+            await self._loaded(database_id, row, target, item_id, prepared, item_urls)
+
+    async def _folder_of(self, target: Target, item_id: str) -> str:
+        """The server-relative folder an item is in (REST ``FileDirRef``)."""
+        found = await self.rest.call(
+            "GET",
+            target.site_path,
+            f"web/lists(guid'{target.id}')/items({int(item_id)})",
+            cost=1,
+            what=f"{target.title} item {item_id}",
+        )
+        return str((found or {}).get("FileDirRef", ""))
+
+    async def _create_in(self, target: Target, folder: str, row: ItemRow) -> str:
+        """An item in a folder (SharePoint REST: Graph cannot create items in folders), with
+        only its UNID: the content follows through Graph."""
+        key = target.column("NotesUNID")
+        answer = await self.rest.call(
+            "POST",
+            target.site_path,
+            f"web/lists(guid'{target.id}')/AddValidateUpdateItemUsingPath",
+            {
+                "listItemCreateInfo": {
+                    "FolderPath": {"DecodedUrl": folder},
+                    "UnderlyingObjectType": 0,
+                },
+                "formValues": [
+                    {"FieldName": key.internal if key else "NotesUNID", "FieldValue": row.unid}
+                ],
+                "bNewDocumentUpdate": False,
+            },
+            what=f"NotesUNID {row.unid}: create in {folder}",
+        )
+        results = answer if isinstance(answer, list) else (answer or {}).get("value", [])
+        failures = [(str(r.get("FieldName")), str(r.get("ErrorMessage"))) for r in results
+                    if r.get("HasException")]  # fmt: skip
+        if failures or not results:
+            again = (await self.find(target, [row.unid])).get(row.unid)
+            if again is not None:  # created by an attempt whose answer was lost
+                return str(again["id"])
+            raise FieldUpdateError(f"NotesUNID {row.unid}", failures or [("(item)", "not created")])
+        return str(results[0]["ItemId"])
+
     def _refused(self, database_id: int, row: ItemRow, answer: SubResponse) -> None:
         self.counts.quarantined += 1
         self.ledger.quarantine(
             database_id,
             row.unid,
             "load",
-            f"SharePoint refused the item: {answer.status} {answer.error_code}".rstrip(),
+            reasons.ITEM_REFUSED(answer=f"{answer.status} {answer.error_code}".rstrip()),
             answer.error_message,
         )
+
+    async def authorship(self, site_path: str, authorship: Authorship | None) -> dict[str, str]:
+        """Created, Modified, Author and Editor as ValidateUpdateListItem takes them: dates in
+        the site's local time, people as claims (only accounts SharePoint knows)."""
+        if authorship is None:
+            return {}
+        zone = await self.rest.time_zone(site_path)
+        values: dict[str, str] = {}
+        for name, moment in (("Created", authorship.created), ("Modified", authorship.modified)):
+            if moment:
+                local = zone.local(datetime.fromisoformat(moment.replace("Z", "+00:00")))
+                values[name] = local.strftime("%Y-%m-%d %H:%M:%S")
+        for name, upn in (("Author", authorship.author), ("Editor", authorship.editor)):
+            if upn and await self.people.id_of(upn) is not None:
+                values[name] = f"[{{'Key':'{login_name(upn)}'}}]"
+        return values
 
     async def _loaded(
         self,
@@ -334,19 +469,22 @@ class ItemWriter:
         fields: Prepared,
         item_urls: dict[str, str],
     ) -> None:
-        if fields.rest:
+        # Graph cannot write hyperlinks nor Created/Modified/Author/Editor: one REST update
+        # sets them all (without a new version), after the content.
+        values = {**fields.rest, **await self.authorship(target.site_path, row.authorship)}
+        if values:
             try:
                 await self.rest.validate_update(
                     target.site_path,
                     target.id,
                     item_id,
-                    fields.rest,
+                    values,
                     what=f"NotesUNID {row.unid}",
                 )
             except (FieldUpdateError, RestRequestError) as exc:
                 self.counts.quarantined += 1
                 self.ledger.quarantine(
-                    database_id, row.unid, "load", "SharePoint refused a field", str(exc)
+                    database_id, row.unid, "load", str(reasons.FIELD_REFUSED), str(exc)
                 )
                 return
         url = _display_url(target, item_id)

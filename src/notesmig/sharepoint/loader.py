@@ -1,30 +1,60 @@
 """The load stage for one Notes database: its transform output into SharePoint.
 
-Provisioning first (site, lists, libraries, columns), then the items of each list
-(:mod:`notesmig.sharepoint.items`), then the files of each library
-(:mod:`notesmig.sharepoint.files`). A document with a Readers field is never written where the
-list's readers could see it: it is held back until its permissions are applied. Every outcome
-lands in the ledger.
+In order: provisioning (site, lists, libraries, columns); the database's Notes roles as site
+groups; the database ACL on its lists and libraries (when the mapping carries it); then each
+list's open documents, and its restricted documents inside audience folders whose permissions
+are set and read back first; then the files of each library (a restricted document's files in
+its audience's folder, protected the same way before any byte is uploaded). A document loaded
+openly that has become restricted, or whose mapping now holds it back, is withdrawn before
+anything else changes. Every outcome lands in the ledger.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
+from notesmig import reasons
 from notesmig.ledger import Ledger
 from notesmig.mapping.model import Mapping
-from notesmig.records import FileRow, ItemRow, LoadCounts, PermissionPlan, read_records
+from notesmig.records import (
+    DatabaseAccess,
+    FileRow,
+    ItemRow,
+    LoadCounts,
+    Outcome,
+    PermissionPlan,
+    read_records,
+)
 from notesmig.sharepoint.files import FileUploader
-from notesmig.sharepoint.graph import Graph
+from notesmig.sharepoint.graph import Graph, GraphRequestError
 from notesmig.sharepoint.items import ItemWriter
 from notesmig.sharepoint.people import SitePeople
-from notesmig.sharepoint.provision import Provisioner, library_columns, list_columns
-from notesmig.sharepoint.rest import SharePointRest
-from notesmig.transform.stage import FILES_FILE, ITEMS_DIR, PERMISSIONS_FILE
+from notesmig.sharepoint.permissions import (
+    PermissionApplier,
+    PermissionError_,
+    grants_digest,
+    grants_json,
+)
+from notesmig.sharepoint.provision import Provisioner, Target, library_columns, list_columns
+from notesmig.sharepoint.rest import RestRequestError, SharePointRest
+from notesmig.spfacts.costs import COST_WRITE
+from notesmig.transform.stage import (
+    ACCESS_FILE,
+    FILES_FILE,
+    ITEMS_DIR,
+    PERMISSIONS_FILE,
+    QUARANTINE_FILE,
+)
 
-RESTRICTED_HELD = "restricted (Readers field): held back until permissions can be applied"
+log = logging.getLogger("notesmig.sharepoint")
+
+PERMISSIONS_REFUSED = str(reasons.PERMISSIONS_REFUSED)
+FILES_REFUSED = str(reasons.FILES_REFUSED)
+WITHDRAWN = str(reasons.WITHDRAWN)
 
 
 class Loader:
@@ -49,6 +79,7 @@ class Loader:
         self.mapping = mapping
         self.progress = progress or (lambda _done: None)
         self.provisioner = Provisioner(graph)
+        self.warnings: list[str] = []
 
     def rows_by_list(self) -> dict[str, list[ItemRow]]:
         rows: dict[str, list[ItemRow]] = defaultdict(list)
@@ -63,71 +94,248 @@ class Loader:
             return file.content.encode("utf-8")
         return (self.extract_dir / "blobs" / str(file.blob)).read_bytes()
 
+    def _access(self) -> DatabaseAccess:
+        for access in read_records(self.transform_dir / ACCESS_FILE, DatabaseAccess):
+            if access.database == self.mapping.replica_id:
+                return access
+        return DatabaseAccess(database=self.mapping.replica_id, title=self.mapping.title,
+                              acl_apply=False)  # fmt: skip
+
     async def load(self) -> LoadCounts:
         mapping = self.mapping
-        counts = LoadCounts()
         database_id = self.ledger.database_id(mapping.replica_id)
         if database_id is None:
-            return counts  # nothing of this database was transformed
+            return LoadCounts()  # nothing of this database was transformed
         site = await self.provisioner.site(mapping.site)
         people = await SitePeople(self.graph, self.rest, site.id, site.path).load()
-        view = self.ledger.load_view(mapping.replica_id)
-        restricted = {
-            plan.unid
+        applier = PermissionApplier(self.rest, people, site)
+        access = self._access()
+        plans = {
+            plan.unid: plan
             for plan in read_records(self.transform_dir / PERMISSIONS_FILE, PermissionPlan)
             if plan.database == mapping.replica_id
         }
+        view = self.ledger.load_view(mapping.replica_id)
         writer = ItemWriter(self.graph, self.rest, self.ledger, people, progress=self.progress)
         item_urls: dict[str, str] = {}
         rows_by_list = self.rows_by_list()
+        # A plan over SharePoint's unique-scope limit is refused before anything is written.
+        for title, rows in rows_by_list.items():
+            audiences = {plans[r.unid].audience for r in rows if r.unid in plans}
+            warning = applier.check_scope_budget(Target(title, "", "", site.id, site.path),
+                                                 len(audiences))  # fmt: skip
+            if warning:
+                self.warnings.append(warning)
+        groups_refused: str | None = None
+        if plans or access.acl_apply:
+            try:
+                await applier.ensure_site_groups(access)
+            except (PermissionError_, RestRequestError) as exc:
+                log.error("%s: %s", mapping.replica_id, exc)
+                groups_refused = str(exc)
+        for note in access.unresolved:
+            self.warnings.append(f"{mapping.replica_id}: {note}")
+        lists: dict[str, Target] = {}
         for title in sorted({form.list for form in mapping.forms.values()}):
             target = await self.provisioner.ensure(
                 site, title, "genericList", list_columns(mapping, title)
             )
-            rows = self._hold_restricted(database_id, rows_by_list.get(title, []), restricted)
-            writer.counts.quarantined += len(rows_by_list.get(title, [])) - len(rows)
-            await writer.write(database_id, target, rows, view, item_urls)
-        counts = writer.counts.into(counts)
+            lists[title] = target
+            rows = rows_by_list.get(title, [])
+            acl_refused = groups_refused
+            if access.acl_apply and acl_refused is None:
+                try:
+                    await self._list_acl(database_id, applier, target, access)
+                except (PermissionError_, RestRequestError) as exc:
+                    acl_refused = str(exc)
+            if acl_refused is not None and (access.acl_apply or any(r.unid in plans for r in rows)):
+                # Without its permissions the list is the site's: nothing is put into it
+                # that Notes did not let everyone read.
+                for row in rows:
+                    if access.acl_apply or row.unid in plans:
+                        writer.counts.quarantined += 1
+                        self.ledger.quarantine(
+                            database_id, row.unid, "load", PERMISSIONS_REFUSED, acl_refused
+                        )
+                rows = [] if access.acl_apply else [r for r in rows if r.unid not in plans]
+            await writer.write(
+                database_id, target, [r for r in rows if r.unid not in plans], view, item_urls
+            )
+            restricted = [r for r in rows if r.unid in plans]
+            if restricted:
+                folders, audiences_refused = await self._audiences(
+                    database_id, applier, target, restricted, plans
+                )
+                for row in restricted:
+                    if plans[row.unid].audience in audiences_refused:
+                        writer.counts.quarantined += 1
+                        self.ledger.quarantine(
+                            database_id, row.unid, "load", PERMISSIONS_REFUSED,
+                            audiences_refused[plans[row.unid].audience],
+                        )  # fmt: skip
+
+                async def restrict(target: Target, item_id: str, plan: PermissionPlan) -> None:
+                    await applier.ensure_scope(target, item_id, plan.grants)
+
+                ready = [r for r in restricted if plans[r.unid].audience not in audiences_refused]
+                await writer.write_restricted(
+                    database_id, target, ready, plans, view, folders, item_urls, restrict
+                )
+        await self._withdraw(database_id, lists, view, applier)
+        counts = writer.counts.into(LoadCounts())
         files = [
             f
             for f in read_records(self.transform_dir / FILES_FILE, FileRow)
             if f.database == mapping.replica_id
         ]
+        audience_grants = {plan.audience: plan for plan in plans.values()}
+
+        async def audience_folder(target: Target, audience: str) -> None:
+            await self._library_audience(database_id, applier, target, audience_grants[audience])
+
         uploader = FileUploader(
-            self.graph, self.rest, self.ledger, self.content, progress=self.progress
-        )
+            self.graph, self.rest, self.ledger, self.content, progress=self.progress,
+            authorship=writer.authorship, audience_folder=audience_folder,
+        )  # fmt: skip
         attachments = self.ledger.attachment_view(mapping.replica_id)
         for title in sorted({f.library for f in mapping.forms.values() if f.library}):
             target = await self.provisioner.ensure(
                 site, title, "documentLibrary", library_columns()
             )
+            if access.acl_apply:
+                try:
+                    await self._list_acl(database_id, applier, target, access)
+                except (PermissionError_, RestRequestError) as exc:
+                    log.error("%s: %s", title, exc)
+                    continue  # its documents' files stay out of a library others could read
             wanted = [f for f in files if f.library == title]
             await uploader.upload_all(target, wanted, attachments, item_urls)
+        for unid, why in uploader.refused.items():
+            counts = counts.model_copy(update={"items_quarantined": counts.items_quarantined + 1})
+            self.ledger.quarantine(database_id, unid, "load", FILES_REFUSED, why)
         if writer.counts.unknown_people:
             self.ledger.record_unknown_people(database_id, writer.counts.unknown_people)
+        for warning in self.warnings:
+            log.warning("%s", warning)
         return counts.model_copy(
             update={
                 "files_uploaded": uploader.counts.uploaded,
                 "files_unchanged": uploader.counts.unchanged,
                 "bytes_uploaded": uploader.counts.bytes,
+                "unique_scopes": applier.scopes_applied,
             }
         )
 
-    def _hold_restricted(
-        self, database_id: int, rows: list[ItemRow], restricted: set[str]
-    ) -> list[ItemRow]:
-        """Fail closed: a document with a Readers field is never written where its list's
-        readers could see it, so until its unique permissions are applied it is held back."""
-        kept = []
-        for row in rows:
-            if row.unid not in restricted:
-                kept.append(row)
-                continue
-            self.ledger.quarantine(
-                database_id,
-                row.unid,
-                "load",
-                RESTRICTED_HELD,
-                "readers: restrict is planned, but its permissions are not applied yet",
+    # -- permissions ----------------------------------------------------------------------
+
+    async def _list_acl(
+        self, database_id: int, applier: PermissionApplier, target: Target, access: DatabaseAccess
+    ) -> None:
+        """The database's ACL as the list's (or library's) own permissions."""
+        await applier.ensure_scope(target, None, access.list_grants)
+        self.ledger.record_scope(
+            database_id, target.id, "list", item_id=None,
+            grants_sha256=grants_digest(access.list_grants),
+            grants=grants_json(access.list_grants), state="verified",
+        )  # fmt: skip
+
+    async def _audiences(
+        self,
+        database_id: int,
+        applier: PermissionApplier,
+        target: Target,
+        rows: list[ItemRow],
+        plans: dict[str, PermissionPlan],
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Each audience's folder in the list, its permissions verified: audience -> folder
+        path, and the audiences whose permissions could not be applied (audience -> why)."""
+        audiences = {plans[r.unid].audience: plans[r.unid] for r in rows}
+        folders: dict[str, str] = {}
+        refused: dict[str, str] = {}
+        for audience, plan in sorted(audiences.items()):
+            try:
+                folders[audience] = await self._audience(database_id, applier, target, plan)
+            except (PermissionError_, RestRequestError) as exc:
+                log.error("%s: %s", target.title, exc)
+                refused[audience] = str(exc)
+        return folders, refused
+
+    async def _audience(
+        self, database_id: int, applier: PermissionApplier, target: Target, plan: PermissionPlan
+    ) -> str:
+        audience = plan.audience
+        folder = await applier.list_folder(target, audience)
+        self.ledger.record_scope(
+            database_id, target.id, audience, item_id=folder,
+            grants_sha256=grants_digest(plan.grants), grants=grants_json(plan.grants),
+            state="applied",
+        )  # fmt: skip
+        await applier.ensure_scope(target, folder, plan.grants)
+        self.ledger.record_scope(
+            database_id, target.id, audience, item_id=folder,
+            grants_sha256=grants_digest(plan.grants), grants=grants_json(plan.grants),
+            state="verified",
+        )  # fmt: skip
+        return f"{applier.list_path(target)}/{audience}"
+
+    async def _library_audience(
+        self, database_id: int, applier: PermissionApplier, target: Target, plan: PermissionPlan
+    ) -> None:
+        """An audience's folder at a library's root, its permissions verified before files."""
+        drive = f"/drives/{target.drive_id}"
+        try:
+            folder = await self.graph.write_json(
+                "POST",
+                f"{drive}/root/children",
+                {"name": plan.audience, "folder": {}, "@microsoft.graph.conflictBehavior": "fail"},
             )
-        return kept
+        except GraphRequestError as exc:
+            if exc.status != 409:
+                raise
+            folder = await self.graph.get_json(f"{drive}/root:/{quote(plan.audience)}:")
+        found = await self.graph.get_json(f"{drive}/items/{folder['id']}?$expand=listItem")
+        item_id = str(found["listItem"]["id"])
+        await applier.ensure_scope(target, item_id, plan.grants)
+        self.ledger.record_scope(
+            database_id, target.id, plan.audience, item_id=item_id,
+            grants_sha256=grants_digest(plan.grants), grants=grants_json(plan.grants),
+            state="verified",
+        )  # fmt: skip
+
+    async def _withdraw(
+        self,
+        database_id: int,
+        lists: dict[str, Target],
+        view: dict[str, tuple[str, str | None, str]],
+        applier: PermissionApplier,
+    ) -> None:
+        """Documents in SharePoint that the transform now holds back for their Readers field:
+        restricted to nobody (only the app) or removed, as the mapping says, at once."""
+        by_id = {target.id: target for target in lists.values()}
+        list_of = self.ledger.item_lists(self.mapping.replica_id)
+        for outcome in read_records(self.transform_dir / QUARANTINE_FILE, Outcome):
+            if outcome.database != self.mapping.replica_id or not reasons.is_access(outcome.reason):
+                continue
+            _state, item_id, _sha = view.get(outcome.unid, ("", None, ""))
+            target = by_id.get(list_of.get(outcome.unid, ""))
+            if item_id is None or target is None:
+                continue
+            if self.mapping.withdraw == "remove":
+                await self.graph.budget.take(COST_WRITE)
+                try:
+                    await self.graph.send(
+                        "DELETE", f"/sites/{target.site_id}/lists/{target.id}/items/{item_id}"
+                    )
+                except GraphRequestError as exc:
+                    if exc.status != 404:
+                        raise
+                self.ledger.set_access(database_id, outcome.unid, audience=None, state="withdrawn")
+                self.ledger.forget_item(database_id, outcome.unid)
+            else:
+                await applier.ensure_scope(target, item_id, [])
+                self.ledger.set_access(
+                    database_id, outcome.unid, audience=f"item:{item_id}", state="withdrawn"
+                )
+            self.ledger.quarantine(
+                database_id, outcome.unid, "load", WITHDRAWN, f"{outcome.reason}: {outcome.detail}"
+            )

@@ -281,10 +281,19 @@ class SharePointRest:
     # -- permissions ----------------------------------------------------------------------
 
     async def permission_call(
-        self, method: str, site_path: str, path: str, body: Any = None, *, what: str
+        self,
+        method: str,
+        site_path: str,
+        path: str,
+        body: Any = None,
+        *,
+        what: str,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """A permission operation (5 resource units)."""
-        return await self.call(method, site_path, path, body, cost=COST_PERMISSION, what=what)
+        return await self.call(
+            method, site_path, path, body, cost=COST_PERMISSION, what=what, headers=headers
+        )
 
 
 def _unwrap(payload: Any) -> Any:
@@ -298,6 +307,12 @@ def _unwrap(payload: Any) -> Any:
             if isinstance(only, dict) and "results" in only:
                 return only["results"]
         return inner
+    if (
+        isinstance(payload, dict)
+        and set(payload) == {"value"}
+        and isinstance(payload["value"], list)
+    ):
+        return payload["value"]  # a nometadata collection
     return payload
 
 

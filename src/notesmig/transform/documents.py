@@ -16,11 +16,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from notesmig import reasons
 from notesmig.dxl.model import Item, NotesDocument
 from notesmig.dxl.records import document_sha256
 from notesmig.mapping.model import FormMapping, Mapping
-from notesmig.mapping.users import UserDirectory, abbreviate
+from notesmig.mapping.users import GroupDirectory, UserDirectory, abbreviate
 from notesmig.records import (
+    Authorship,
+    DatabaseAccess,
     DatabaseTotals,
     FileRow,
     ItemRow,
@@ -29,6 +32,7 @@ from notesmig.records import (
     PermissionPlan,
 )
 from notesmig.spfacts.limits import MULTILINE_MAX_LENGTH
+from notesmig.transform.access import AccessPlanner, AccessRefused, DatabaseAcl
 from notesmig.transform.files import FileIdentity, FolderNames, Placement, folder_name
 from notesmig.transform.values import ConversionError, convert, utc_text
 
@@ -107,6 +111,8 @@ class TransformResult:
     excluded: list[Outcome] = field(default_factory=list)
     #: Copies of documents read more than once (several exports), merged into one.
     merged: list[Outcome] = field(default_factory=list)
+    #: Per database, its ACL and roles as SharePoint permissions.
+    access: dict[str, DatabaseAccess] = field(default_factory=dict)
     #: Where the merged copies were read (file, line): the ledger knows only the kept one.
     merged_places: set[tuple[str, int | None]] = field(default_factory=set)
     links: list[LinkRow] = field(default_factory=list)
@@ -140,10 +146,14 @@ class Transformer:
         mappings: dict[str, Mapping],
         users: dict[str, UserDirectory] | None = None,
         placements: dict[str, dict[FileIdentity, Placement]] | None = None,
+        acls: dict[str, DatabaseAcl] | None = None,
     ) -> None:
         self.mappings = {k.upper(): v for k, v in mappings.items()}
         #: Per database, where earlier runs placed each file (names stay with their files).
         self.placements = placements or {}
+        #: Per database, its ACL as the export holds it (roles, levels).
+        self.acls = {k.upper(): v for k, v in (acls or {}).items()}
+        self._planners: dict[str, AccessPlanner] = {}
         self.users = (
             users
             if users is not None
@@ -162,7 +172,7 @@ class Transformer:
                 totals.quarantined += 1
                 result.quarantined.append(
                     Outcome(database=database, unid=document.key, form=document.form,
-                            reason="conflict: two different versions of one document",
+                            reason=str(reasons.CONFLICT),
                             detail=conflicts[(database, document.unid)])
                 )  # fmt: skip
                 continue
@@ -170,6 +180,9 @@ class Transformer:
             if row is not None:
                 pending.append((row, document))
         self._order(pending, result)
+        for database in result.counts:
+            if database in self.mappings:
+                result.access[database] = self.planner(database).database_access()
         for directory in self.users.values():
             result.unknown_users.update(directory.unknown)
         return result
@@ -214,7 +227,7 @@ class Transformer:
                 result.merged_places.add((str(copy.source), copy.line))
                 result.merged.append(
                     Outcome(database=database, unid=unid, form=copy.form,
-                            reason="a copy of a document read elsewhere",
+                            reason=str(reasons.MERGED_COPY),
                             detail=f"{_where(copy)}: merged into {_where(winner)}")
                 )  # fmt: skip
         return kept, conflicts
@@ -247,19 +260,19 @@ class Transformer:
             )
 
         if mapping is None:
-            exclude(f"database {database or '(unknown)'} has no mapping")
+            exclude(reasons.NO_MAPPING(database=database or "(unknown)"))
             return None
         if mapping.excludes_form(document.form):
-            exclude("form excluded by the mapping")
+            exclude(str(reasons.FORM_EXCLUDED))
             return None
         form = mapping.form(document.form)
         if form is None:
-            exclude(f"form {document.form!r} is not mapped")
+            exclude(reasons.FORM_NOT_MAPPED(form=repr(document.form)))
             return None
         if document.unid is None:
             why = next((e.message for e in document.errors if e.code == "bad-unid"), "none")
             hold(
-                "no valid UNID",
+                str(reasons.NO_UNID),
                 f"{_where(document)}: {why}; a document without a universal id cannot be "
                 "tracked or loaded",
             )
@@ -268,46 +281,56 @@ class Transformer:
         unreadable = _unreadable_access(document)
         if unreadable:
             # Counting an unreadable Readers item as "no readers" would load it openly.
-            hold("restricted (Readers/Authors field unreadable): held back", "; ".join(unreadable))
+            hold(str(reasons.ACCESS_UNREADABLE), "; ".join(unreadable))
             return None
         readers = _access_names(document, readers=True)
         authors = _access_names(document, readers=False)
         plan: PermissionPlan | None = None
         if readers:
-            shown = ", ".join(abbreviate(r) for r in readers)
             if mapping.readers == "hold":
                 hold(
-                    "restricted (Readers field): held back until permissions can be applied", shown
+                    str(reasons.READERS_HELD),
+                    ", ".join(abbreviate(r) for r in readers),
                 )
                 return None
-            resolved, missing = self._principals([*readers, *authors], users)
-            if missing:
-                hold(
-                    "restricted (Readers field): a reader has no account, cannot restrict safely",
-                    ", ".join(missing),
-                )
+            try:
+                plan = self.planner(database).plan(unid, readers, authors)
+            except AccessRefused as refused:
+                hold(refused.reason, refused.detail)
                 return None
-            editors, _ = self._principals(authors, users)
-            plan = PermissionPlan(
-                database=database, unid=unid, readers=tuple(resolved), editors=tuple(editors)
-            )
         broken = [a for a in document.attachments if a.error is not None]
         if broken:
-            hold("attachment unreadable", "; ".join(f"{a.name}: {a.error}" for a in broken))
+            hold(
+                str(reasons.ATTACHMENT_UNREADABLE),
+                "; ".join(f"{a.name}: {a.error}" for a in broken),
+            )
             return None
         mapped = {spec.item.casefold() for spec in form.items.values()}
         failed = [e for e in document.errors if e.item is None or e.item.casefold() in mapped]
         if failed:
-            hold("extraction error in a mapped item", "; ".join(e.message for e in failed))
+            hold(str(reasons.EXTRACTION_ERROR), "; ".join(e.message for e in failed))
             return None
         try:
             fields = self._fields(document, mapping, form, users, totals)
-            files = self._files(document, database, mapping, form, fields, names, hold)
+            files = self._files(document, database, mapping, form, fields, names, hold, plan)
         except ConversionError as exc:
-            hold("value does not fit its column", f"{_where(document)}: {exc}")
+            hold(str(reasons.VALUE_DOES_NOT_FIT), f"{_where(document)}: {exc}")
             return None
         if files is None:
             return None
+        authorship = self._authorship(document, fields, database)
+        audience = plan.audience if plan is not None else None
+        # A file without dates of its own (an inline picture) takes its document's.
+        files = [
+            f.model_copy(update={
+                "created": f.created or authorship.created,
+                "modified": f.modified or authorship.modified,
+                "authorship": authorship.model_copy(update={
+                    "created": f.created or authorship.created,
+                    "modified": f.modified or authorship.modified}),
+                "audience": audience})
+            for f in files
+        ]  # fmt: skip
         result.files.extend(files)
         totals.files += len(files)
         totals.overflow_files += sum(1 for f in files if f.kind == "richtext-overflow")
@@ -334,19 +357,36 @@ class Transformer:
             parent_unid=document.parent_unid,
             depth=0,
             sha256=fields["SourceSha256"],
+            authorship=authorship,
+            audience=audience,
         )
 
-    @staticmethod
-    def _principals(names: list[str], users: UserDirectory) -> tuple[list[str], list[str]]:
-        found: list[str] = []
-        missing: list[str] = []
-        for name in names:
-            account = users.lookup(name)
-            if account is None:
-                missing.append(abbreviate(name))
-            elif account.upn not in found:
-                found.append(account.upn)
-        return found, missing
+    def planner(self, database: str) -> AccessPlanner:
+        """The access planner of a database (its ACL, users and groups)."""
+        found = self._planners.get(database)
+        if found is None:
+            mapping = self.mappings[database]
+            found = AccessPlanner(
+                mapping,
+                self.users[database],
+                GroupDirectory.from_csv(mapping.users.groups),
+                self.acls.get(database, DatabaseAcl()),
+            )
+            self._planners[database] = found
+        return found
+
+    def _authorship(
+        self, document: NotesDocument, fields: dict[str, Any], database: str
+    ) -> Authorship:
+        users = self.users[database]
+        first = users.lookup(document.updatedby[0]) if document.updatedby else None
+        last = users.lookup(document.updatedby[-1]) if document.updatedby else None
+        return Authorship(
+            created=fields.get("NotesCreated"),
+            modified=fields.get("NotesModified"),
+            author=first.upn if first else None,
+            editor=last.upn if last else None,
+        )
 
     def _fields(
         self,
@@ -402,6 +442,7 @@ class Transformer:
         fields: dict[str, Any],
         names: dict[str, FolderNames],
         hold: Any,
+        plan: PermissionPlan | None = None,
     ) -> list[FileRow] | None:
         unid = str(document.unid)
         overflow = [
@@ -415,7 +456,7 @@ class Transformer:
             return []
         if form.library is None:
             hold(
-                "files but no document library mapped for the form",
+                str(reasons.NO_LIBRARY),
                 f"{len(document.attachments)} attachment(s), "
                 f"{len(overflow)} long rich text item(s)",
             )
@@ -427,6 +468,10 @@ class Transformer:
             )
             names[database] = placer
         folder = folder_name(unid if form.attachment_folder == "document" else form.form)
+        if plan is not None:
+            # A restricted document's files go into its audience's folder, whose permissions
+            # are set before anything is put in it.
+            folder = f"{plan.audience}/{folder}"
         rows = []
         seen: Counter[str] = Counter()
         for attachment in document.attachments:

@@ -16,17 +16,19 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from notesmig.dxl.model import NotesDocument
+from notesmig.dxl.model import AclEntry, NotesDocument
 from notesmig.dxl.records import document_from_json, document_sha256
 from notesmig.extract import DOCUMENTS_FILE, SUMMARY_FILE
 from notesmig.ledger import DocumentRecord, Ledger
 from notesmig.mapping.model import Mapping
 from notesmig.records import ItemRow, write_records
+from notesmig.transform.access import DatabaseAcl
 from notesmig.transform.documents import Transformer, TransformResult
 
 ITEMS_DIR = "items"
 FILES_FILE = "files.jsonl"
 PERMISSIONS_FILE = "permissions.jsonl"
+ACCESS_FILE = "access.jsonl"
 QUARANTINE_FILE = "quarantine.jsonl"
 EXCLUDED_FILE = "excluded.jsonl"
 MERGED_FILE = "merged.jsonl"
@@ -49,6 +51,28 @@ def read_documents(extract_dir: Path) -> Iterator[NotesDocument]:
                 raise ValueError(f"{path}:{number}: not a notesmig document record: {exc}") from exc
 
 
+def read_acls(extract_dir: Path) -> dict[str, DatabaseAcl]:
+    """Each database's ACL and roles, as the extract's summary recorded them."""
+    path = extract_dir / SUMMARY_FILE
+    if not path.is_file():
+        return {}
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    found: dict[str, DatabaseAcl] = {}
+    for report in summary.get("files", []):
+        replica = (report.get("replica_id") or "").upper()
+        if not replica or not report.get("acl"):
+            continue
+        found[replica] = DatabaseAcl(
+            title=report.get("title"),
+            entries=tuple(
+                AclEntry(e["name"], e["level"], e.get("type"), tuple(e.get("roles", ())))
+                for e in report["acl"]
+            ),
+            roles=tuple(report.get("acl_roles", ())),
+        )
+    return found
+
+
 def run_transform(
     extract_dir: Path, mappings: dict[str, Mapping], out_dir: Path, ledger: Ledger | None
 ) -> TransformResult:
@@ -56,7 +80,9 @@ def run_transform(
     placements = (
         {replica: ledger.placements(replica) for replica in mappings} if ledger is not None else {}
     )
-    result = Transformer(mappings, placements=placements).transform(documents)
+    result = Transformer(mappings, placements=placements, acls=read_acls(extract_dir)).transform(
+        documents
+    )
     _write(out_dir, result)
     if ledger is not None:
         _record(extract_dir, documents, result, ledger)
@@ -77,6 +103,7 @@ def _write(out_dir: Path, result: TransformResult) -> None:
         write_records(items / name, rows)
     write_records(out_dir / FILES_FILE, result.files)
     write_records(out_dir / PERMISSIONS_FILE, result.permissions)
+    write_records(out_dir / ACCESS_FILE, [result.access[k] for k in sorted(result.access)])
     write_records(out_dir / QUARANTINE_FILE, result.quarantined)
     write_records(out_dir / EXCLUDED_FILE, result.excluded)
     write_records(out_dir / MERGED_FILE, result.merged)
