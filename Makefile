@@ -1,5 +1,6 @@
-# Set-up needs only Python >= 3.11 and make: uv is bootstrapped into .tools from PyPI, and
-# the locked environment (uv.lock) is synced into .venv.
+# Set-up needs Python >= 3.11, make and npm: uv is bootstrapped into .tools from PyPI, the
+# locked environment (uv.lock) is synced into .venv, and the files GX Data Docs would load from
+# CDNs are installed from the npm registry (vendor/datadocs/package-lock.json).
 PYTHON ?= python3
 UV_VERSION := 0.13.9
 TOOLS := .tools
@@ -7,6 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced-stamp
+ASSETS := vendor/datadocs/node_modules/.installed-stamp
 BUILD := build
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
@@ -23,7 +25,11 @@ $(STAMP): $(UV) pyproject.toml uv.lock
 	$(UV) sync --all-extras --frozen
 	touch $@
 
-env: $(STAMP)
+$(ASSETS): vendor/datadocs/package.json vendor/datadocs/package-lock.json
+	cd vendor/datadocs && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+env: $(STAMP) $(ASSETS)
 
 DEMO := $(abspath $(BUILD)/demo)
 DEMO_PORT ?= 8765
@@ -56,6 +62,9 @@ demo: env
 	@echo "Where to look:"
 	@echo "  ledger (every document's state):   $(DEMO)/ledger.sqlite3  (notesmig status --db-url sqlite:///$(DEMO)/ledger.sqlite3)"
 	@echo "  SharePoint emulator data:          $(DEMO)/emulator  (notesmig emulator serve --data $(DEMO)/emulator)"
+	@echo "  validation report (auditors):      $(DEMO)/stages/report/index.html  (English: $(DEMO)/stages/report/en/index.html)"
+	@echo "  not verified, as CSV:              $(DEMO)/stages/report/exceptions.csv"
+	@echo "  GX Data Docs per database:         $(DEMO)/stages/*/validation/data-docs/index.html"
 	@echo "  held back and why:                 $(DEMO)/stages/*/transformed/quarantine.jsonl"
 	@echo "  mappings (drafts to review):       $(DEMO)/mappings"
 	@echo "  Airflow run log and task logs:     $(DEMO)/dag-run.log, $(DEMO)/airflow/logs"

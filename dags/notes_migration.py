@@ -1,4 +1,5 @@
-"""Notes databases in a drop folder, migrated into SharePoint Online: one mapped task group each.
+"""Notes databases in a drop folder, migrated into SharePoint Online: one mapped task group each
+(extract, transform, validate, load, reconcile, report), then the overall report.
 
 The DAG only wires stages together; all logic is in ``notesmig.pipeline``. XCom carries paths
 and counts, never documents. Terminal errors (a wrong mapping, a refused column) fail the task
@@ -59,12 +60,20 @@ def _run(stage: str, record: dict[str, Any], params: dict[str, Any]) -> dict[str
 
     from notesmig.errors import DxlError, is_transient
     from notesmig.pipeline import stages
-    from notesmig.records import ExtractedDatabase, SourceDatabase, TransformedDatabase
+    from notesmig.records import (
+        ExtractedDatabase,
+        LoadedDatabase,
+        SourceDatabase,
+        TransformedDatabase,
+        ValidatedDatabase,
+    )
 
     inputs = {
         "extract_database": SourceDatabase,
         "transform_database": ExtractedDatabase,
-        "load_database": TransformedDatabase,
+        "validate_database": TransformedDatabase,
+        "load_database": ValidatedDatabase,
+        "reconcile_database": LoadedDatabase,
     }
     try:
         settings = _settings(params)
@@ -75,12 +84,42 @@ def _run(stage: str, record: dict[str, Any], params: dict[str, Any]) -> dict[str
             broken = [f for f in result.files if f.failed]
             if broken:
                 raise DxlError("the export could not be read to its end", _position(broken[0]))
+        if stage == "validate_database" and result.stopped:
+            from notesmig.validate.stage import ValidationStoppedError, stop_message
+
+            raise ValidationStoppedError(stop_message(result))
+        if stage == "reconcile_database" and result.failed:
+            from notesmig.reasons import VERDICTS
+
+            found = ", ".join(
+                f"{VERDICTS[k][0]} / {VERDICTS[k][1]} {n}"
+                for k, n in result.verdicts.items()
+                if k not in ("verified", "file-rewritten")
+            )
+            raise AirflowFailException(
+                f"{result.replica_id}: 照合で不一致 / not verified: {found}; "
+                f"次回の移行で修復 / the next load repairs {result.repairs}"
+            )
         output: dict[str, Any] = result.model_dump(mode="json")
         return output
+    except AirflowFailException:
+        raise
     except Exception as exc:
         if is_transient(exc):
             raise
         raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _report(replica_id: str | None, params: dict[str, Any]) -> dict[str, Any]:
+    from notesmig.pipeline import stages
+
+    settings = _settings(params)
+    if replica_id is None:
+        written = stages.report_all(settings)
+    else:
+        written = stages.report_database(replica_id, settings)
+    output: dict[str, Any] = written.model_dump(mode="json")
+    return output
 
 
 def _position(file: Any) -> Any:
@@ -132,15 +171,36 @@ def notes_migration() -> None:
         ) -> dict[str, Any]:
             return _run("transform_database", extracted, params or {})
 
-        @task(pool="sharepoint_graph")
-        def load(
+        @task
+        def validate(
             transformed: dict[str, Any], params: dict[str, Any] | None = None
         ) -> dict[str, Any]:
-            return _run("load_database", transformed, params or {})
+            return _run("validate_database", transformed, params or {})
 
-        load(transform(extract(source)))
+        @task(pool="sharepoint_graph")
+        def load(validated: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
+            return _run("load_database", validated, params or {})
 
-    migrate_database.expand(source=discover())
+        @task(pool="sharepoint_graph")
+        def reconcile(
+            loaded: dict[str, Any], params: dict[str, Any] | None = None
+        ) -> dict[str, Any]:
+            return _run("reconcile_database", loaded, params or {})
+
+        # The database's report is written whatever happened before it: held back, stopped
+        # and mismatched documents are what auditors most need to see.
+        @task(trigger_rule="all_done")
+        def report(source: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
+            return _report(str(source["key"]), params or {})
+
+        reconciled = reconcile(load(validate(transform(extract(source)))))
+        reconciled >> report(source)
+
+    @task(trigger_rule="all_done")
+    def overall_report(params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return _report(None, params or {})
+
+    migrate_database.expand(source=discover()) >> overall_report()
 
 
 notes_migration()

@@ -74,6 +74,16 @@ def test_map_transform_and_status(tmp_path: Path) -> None:
     assert by_title["掲示板"]["states"] == {"transformed": 40}
     assert by_title["火災ごみ減免申請"]["quarantined"] == 10
     assert sum(s["documents"] for s in status) == 82
+    # Transformed, not loaded: the report says so, and it adds up.
+    reported = run("report", "--db-url", ledger, "--out", tmp_path / "report")
+    assert reported.returncode == 0, reported.stderr
+    evidence = json.loads((tmp_path / "report" / "evidence.json").read_text(encoding="utf-8"))
+    # readers: hold (the drafts): the 11 restricted trip requests and all 10 fee reductions wait.
+    assert sum(d["outcomes"]["not-loaded"] for d in evidence["databases"]) == 40 + 12 + 9
+    assert all(d["balanced"] for d in evidence["databases"])
+    assert (tmp_path / "report" / "en" / "index.html").is_file()
+    never = run("reconcile", "--db-url", ledger, "--database", "1E9675FC9921B17D")
+    assert never.returncode == 2 and "台帳に移行の記録がありません" in never.stderr
     broken = tmp_path / "mappings" / "shutcho.yaml"
     broken.write_text(
         broken.read_text(encoding="utf-8").replace("type: number", "type: money"), encoding="utf-8"
@@ -110,6 +120,19 @@ def test_a_password_in_the_ledger_url_is_never_shown(tmp_path: Path) -> None:
     garbled = run("status", "--db-url", "not a url at all")
     assert garbled.returncode == 2 and "cannot be read" in garbled.stderr
     assert "Traceback" not in garbled.stderr
+
+
+def test_a_ledger_of_another_shape_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "ledger.sqlite3"
+    assert run("status", "--db-url", f"sqlite:///{path}").returncode == 0
+    with sqlite3.connect(path) as connection:  # a column this notesmig needs, gone
+        connection.execute("ALTER TABLE databases DROP COLUMN merged")
+    done = run("report", "--db-url", f"sqlite:///{path}", "--out", tmp_path / "report")
+    assert done.returncode == 2
+    assert "台帳を読み書きできません" in done.stderr and "Traceback" not in done.stderr
+    assert "merged" in done.stderr
 
 
 def test_status_masks_the_password_of_a_working_ledger() -> None:

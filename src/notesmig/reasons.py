@@ -78,6 +78,13 @@ NO_LIBRARY = Reason(
     "ファイルがあるのにフォームにドキュメントライブラリがマッピングされていない",
 )
 
+# -- held back by the validation before the load ---------------------------------------
+VALIDATION_FAILED = Reason("failed validation: {check}", "検証で不合格：{check}")
+VALIDATION_STOPPED = Reason(
+    "validation stopped the load of the database: {why}",
+    "検証によりデータベースの移行を停止：{why}",
+)
+
 # -- held back in load ---------------------------------------------------------------------
 PERMISSIONS_REFUSED = Reason(
     "restricted: its permissions could not be applied, held back",
@@ -99,6 +106,23 @@ ITEM_REFUSED = Reason(
     "SharePoint refused the item: {answer}", "SharePoint がアイテムを拒否：{answer}"
 )
 FIELD_REFUSED = Reason("SharePoint refused a field", "SharePoint がフィールドを拒否")
+
+#: The reconciler's verdicts, as people read them: Japanese, then English.
+VERDICTS: dict[str, tuple[str, str]] = {
+    "verified": ("検証済み", "verified"),
+    "missing": ("SharePoint にない", "missing"),
+    "changed": ("値が変更されている", "changed"),
+    "file-missing": ("ファイルがない", "file missing"),
+    "file-altered": ("ファイルが改変されている", "file altered"),
+    "file-rewritten": (
+        "SharePoint がファイルを書き換え（プロパティ昇格）",
+        "file rewritten by SharePoint",
+    ),
+    "duplicate": ("重複している", "duplicate"),
+    "permissions-wrong": ("権限が計画と異なる", "permissions wrong"),
+    "unexpected": ("台帳にないアイテム・ファイル", "unexpected"),
+}
+
 
 #: Reasons that say a document's access could not be carried over: a copy already in SharePoint
 #: must not stay readable there.

@@ -247,6 +247,31 @@ class TransformedDatabase(Record):
     totals: DatabaseTotals
 
 
+# -- validate -----------------------------------------------------------------------------
+
+
+class ValidatedDatabase(Record):
+    """What the validation before the load found for one database (the load's go or stop)."""
+
+    schema_name: ClassVar[str] = "validated-database"
+    replica_id: ReplicaId
+    title: str | None
+    extract_dir: str
+    transform_dir: str
+    validated_dir: str
+    #: Documents (rows) checked, and those held back because they failed a check.
+    rows: int
+    failed_rows: int
+    expectations: int
+    failed_expectations: int
+    max_failure_ratio: float
+    #: The load of this database is stopped (too many failures, or totals that do not balance).
+    stopped: bool
+    stop_reason: str = ""
+    #: The Data Docs site's index page.
+    data_docs: str | None = None
+
+
 # -- load ---------------------------------------------------------------------------------
 
 LoadAction = Literal["created", "updated", "unchanged", "held", "failed"]
@@ -276,6 +301,8 @@ class LoadCounts(Record):
     files_uploaded: int = 0
     files_unchanged: int = 0
     bytes_uploaded: int = 0
+    #: Files SharePoint rewrote on upload (property promotion): both hashes are in the ledger.
+    files_rewritten: int = 0
     resource_units: int = 0
     throttled: int = 0
     retried: int = 0
@@ -294,6 +321,32 @@ class LoadedDatabase(Record):
     title: str | None
     transform_dir: str
     counts: LoadCounts
+
+
+class TargetColumn(Record):
+    """A column of a target list: its name, SharePoint facet and (mapped columns) its type."""
+
+    name: str
+    facet: str
+    kind: str | None = None
+
+
+class TargetList(Record):
+    title: str
+    columns: list[TargetColumn]
+
+
+class TargetPlan(Record):
+    """Where a database went in SharePoint, as the load was told (kept in the ledger, so the
+    reconciler needs nothing but the ledger and SharePoint): site, lists with their columns,
+    libraries, and the list of each form."""
+
+    schema_name: ClassVar[str] = "target-plan"
+    replica_id: ReplicaId
+    site: str
+    forms: dict[str, str]
+    lists: list[TargetList]
+    libraries: list[str]
 
 
 # -- reconcile ----------------------------------------------------------------------------
@@ -328,6 +381,42 @@ class Verdict(Record):
     verdict: VerdictKind
     differences: list[Difference] = Field(default_factory=list)
     web_url: str | None = None
+    #: What the verdict is about: the UNID, or ``item:<list>:<id>`` / ``file:<drive item>`` for
+    #: something SharePoint holds that the ledger does not know.
+    subject: str = ""
+
+
+class ReconciledDatabase(Record):
+    """What the reconciliation found for one database."""
+
+    schema_name: ClassVar[str] = "reconciled-database"
+    replica_id: ReplicaId
+    title: str | None
+    #: Verdicts by kind (documents, and SharePoint items or files the ledger does not know).
+    verdicts: dict[str, int] = Field(default_factory=dict)
+    #: Documents the next load repairs (missing, changed, their files).
+    repairs: int = 0
+
+    @property
+    def verified(self) -> int:
+        return self.verdicts.get("verified", 0) + self.verdicts.get("file-rewritten", 0)
+
+    @property
+    def failed(self) -> int:
+        """Verdicts that are not verified (a file SharePoint rewrote is not a failure)."""
+        return sum(n for k, n in self.verdicts.items() if k not in ("verified", "file-rewritten"))
+
+
+class WrittenReport(Record):
+    """Where a report was written and what it says in brief."""
+
+    schema_name: ClassVar[str] = "written-report"
+    folder: str
+    index: str
+    pages: int
+    #: Documents (and unknown SharePoint items) that are not verified: exceptions.csv's rows.
+    exceptions: int
+    balanced: bool
 
 
 #: Every record with a schema of its own, by schema name.
@@ -341,9 +430,13 @@ SCHEMA_RECORDS: tuple[type[Record], ...] = (
     Outcome,
     LinkRow,
     TransformedDatabase,
+    ValidatedDatabase,
     LoadOutcome,
     LoadedDatabase,
+    TargetPlan,
     Verdict,
+    ReconciledDatabase,
+    WrittenReport,
 )
 
 

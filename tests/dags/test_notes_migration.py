@@ -52,7 +52,9 @@ def test_the_dag_imports_without_errors_and_parses_fast(tmp_path: Path) -> None:
     assert report["errors"] == {} and report["dags"] == ["notes_migration"]
     assert report["seconds"] < 1.0
     assert report["tasks"] == ["discover", "migrate_database.extract", "migrate_database.load",
-                               "migrate_database.transform"]  # fmt: skip
+                               "migrate_database.reconcile", "migrate_database.report",
+                               "migrate_database.transform", "migrate_database.validate",
+                               "overall_report"]  # fmt: skip
     assert report["pool"] == "sharepoint_graph"
     assert report["emulator"] == []  # production code never imports the emulator
     assert report["params"] == ["concurrent_loads", "db_url", "drop_folder", "graph_conn_id", "graph_url", "mapping_folder", "ru_per_minute", "work_folder"]  # fmt: skip
@@ -90,8 +92,14 @@ def test_dag_test_migrates_the_sample(sample_corpus: list[SampleFile], tmp_path:
         assert "STATE success" in done.stdout
         items, files = read_back(emulator.graph_url)
     status = {s.title: s for s in Ledger(ledger_url).status()}
-    assert {t: s.states.get("loaded", 0) for t, s in status.items()} == {
+    # Loaded, then read back from SharePoint and verified, every one.
+    assert {t: s.states.get("verified", 0) for t, s in status.items()} == {
         "掲示板": 40, "文書ライブラリ": 12, "出張申請": 17, "火災ごみ減免申請": 10}  # fmt: skip
+    evidence = json.loads((tmp_path / "work" / "report" / "evidence.json").read_text())
+    assert {d["title"]: d["outcomes"]["verified"] for d in evidence["databases"]} == {
+        "掲示板": 40, "文書ライブラリ": 12, "出張申請": 17, "火災ごみ減免申請": 10}  # fmt: skip
+    assert all(d["balanced"] for d in evidence["databases"])
+    assert (tmp_path / "work" / "B82634FA404574D2" / "report" / "index.html").is_file()
     # Restricted documents are loaded too, inside audience folders only their readers can open.
     assert {t: len(v) for t, v in items.items()} == {
         "掲示板": 40,

@@ -39,6 +39,23 @@ def test_schema_is_migrated_once(ledger_url: str) -> None:
     ledger.close()
 
 
+def test_the_migrations_build_exactly_the_models(ledger_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from notesmig.ledger.models import Base
+
+    ledger = Ledger(ledger_url)
+    ledger.upgrade()
+    with ledger.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    ledger.close()
+    # Server defaults and SQLite's loose types aside, a table, column or constraint that the
+    # models have and the migrations do not (or the other way round) is a failure.
+    assert [d for d in differences if d[0] not in ("modify_default", "modify_type")] == []
+
+
 def test_new_unchanged_and_changed_documents(ledger_url: str) -> None:
     ledger = Ledger(ledger_url)
     ledger.upgrade()

@@ -20,6 +20,7 @@ from notesmig.cli.render import both, console, error, errors, size
 
 if TYPE_CHECKING:
     from notesmig.ledger import Ledger
+    from notesmig.sharepoint.client import GraphEndpoint
 
 app = typer.Typer(
     help=both(
@@ -75,6 +76,29 @@ DbUrlOption = Annotated[
 LEDGER_FILE = "notesmig-ledger.sqlite3"
 
 
+GraphUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--graph-url",
+        help=both(
+            "Microsoft Graph の URL（既定: エミュレーター、資格情報があればテナント）",
+            "Graph endpoint (default: the emulator, or the tenant with credentials).",
+        ),
+    ),
+]
+
+
+RuPerMinuteOption = Annotated[
+    int,
+    typer.Option(
+        help=both(
+            "1 分あたりのリソースユニット上限（0: 無制限）",
+            "Resource units per minute to stay under (0: no limit).",
+        )
+    ),
+]
+
+
 def run() -> None:
     """The console script: every notesmig error is a message and an exit code, never a
     traceback."""
@@ -84,6 +108,15 @@ def run() -> None:
         app()
     except NotesmigError as exc:
         error("処理できません", "cannot go on", str(exc))
+        sys.exit(2)
+    except Exception as exc:
+        # A ledger whose tables are not what this notesmig knows (another version's, a half
+        # migrated one): said plainly, in the database's own words. (Matched by module, so
+        # that starting the command line does not import SQLAlchemy.)
+        if not type(exc).__module__.startswith("sqlalchemy."):
+            raise
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        error("台帳を読み書きできません", "the ledger cannot be used", reason)
         sys.exit(2)
 
 
@@ -417,16 +450,7 @@ def migrate(
     mapping: Annotated[
         Path, typer.Option("--mapping", help=both("マッピングファイルかフォルダー", "Mapping(s)."))
     ],
-    graph_url: Annotated[
-        str | None,
-        typer.Option(
-            "--graph-url",
-            help=both(
-                "Microsoft Graph の URL（既定: エミュレーター、資格情報があればテナント）",
-                "Graph endpoint (default: the emulator, or the tenant with credentials).",
-            ),
-        ),
-    ] = None,
+    graph_url: GraphUrlOption = None,
     site: Annotated[
         str | None,
         typer.Option(
@@ -440,34 +464,16 @@ def migrate(
     work: Annotated[
         Path, typer.Option(help=both("抽出・変換の作業フォルダー", "Folder for stage output."))
     ] = Path("build/migrate"),
-    ru_per_minute: Annotated[
-        int,
-        typer.Option(
-            help=both(
-                "1 分あたりのリソースユニット上限（0: 無制限）",
-                "Resource units per minute to stay under (0: no limit).",
-            )
-        ),
-    ] = 2_400,
+    ru_per_minute: RuPerMinuteOption = 2_400,
 ) -> None:
     """抽出・変換・SharePoint への移行を一度に実行します / The whole pipeline outside Airflow:
     extract, transform and load into SharePoint."""
-    import os  # noqa: PLC0415
-
     from notesmig.cli.render import counting_progress  # noqa: PLC0415
     from notesmig.pipeline import StageSettings  # noqa: PLC0415
     from notesmig.pipeline import migrate as run_migration  # noqa: PLC0415
-    from notesmig.sharepoint.client import DEFAULT_EMULATOR_URL, GraphEndpoint  # noqa: PLC0415
-    from notesmig.sharepoint.credentials import CredentialsError, GraphCredentials  # noqa: PLC0415
+    from notesmig.validate.stage import stop_message  # noqa: PLC0415
 
-    try:
-        credentials = GraphCredentials.from_env()
-        url = graph_url or (credentials.graph_url if credentials else DEFAULT_EMULATOR_URL)
-        endpoint = GraphEndpoint(
-            url, credentials, os.environ.get("NOTESMIG_GRAPH_TOKEN", "emulator")
-        )
-    except CredentialsError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--graph-url / NOTESMIG_*") from exc
+    endpoint = _graph_endpoint(graph_url)
     _mappings(mapping)
     settings = StageSettings(
         work=work,
@@ -496,13 +502,139 @@ def migrate(
         f"{load.resource_units} resource units; {load.throttled} throttled; "
         f"{result.seconds:.1f} s"
     )
+    if result.held_by_validation:
+        console.print(
+            f"検証で保留 {result.held_by_validation} 件 / held back by validation "
+            f"{result.held_by_validation}"
+        )
+    for stopped in result.stopped:
+        console.print(stop_message(stopped), style="bold red", highlight=False)
     if load.unknown_people:
         console.print(
             f"SharePoint にないアカウント {len(load.unknown_people)} 件 / "
             f"{len(load.unknown_people)} account(s) SharePoint does not know: "
             + ", ".join(sorted(load.unknown_people))
         )
-    _exit(1 if result.failed_files else 0)
+    _exit(1 if result.failed_files or result.stopped else 0)
+
+
+def _graph_endpoint(graph_url: str | None) -> GraphEndpoint:
+    """The Graph endpoint: the given URL, or the tenant the NOTESMIG_* credentials name, or the
+    local emulator."""
+    import os  # noqa: PLC0415
+
+    from notesmig.sharepoint.client import DEFAULT_EMULATOR_URL, GraphEndpoint  # noqa: PLC0415
+    from notesmig.sharepoint.credentials import CredentialsError, GraphCredentials  # noqa: PLC0415
+
+    try:
+        credentials = GraphCredentials.from_env()
+        url = graph_url or (credentials.graph_url if credentials else DEFAULT_EMULATOR_URL)
+        return GraphEndpoint(url, credentials, os.environ.get("NOTESMIG_GRAPH_TOKEN", "emulator"))
+    except CredentialsError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--graph-url / NOTESMIG_*") from exc
+
+
+@app.command()
+def reconcile(
+    db_url: DbUrlOption = None,
+    graph_url: GraphUrlOption = None,
+    site: Annotated[
+        str | None,
+        typer.Option(
+            help=both(
+                "照合するサイト host:/sites/NAME（既定: 移行したサイト）",
+                "Site to read (default: the one each database was loaded into).",
+            )
+        ),
+    ] = None,
+    database: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--database",
+            help=both(
+                "照合するデータベースのレプリカ ID（複数可、既定: すべて）",
+                "Replica id of a database to reconcile (repeatable; default: all).",
+            ),
+        ),
+    ] = None,
+    ru_per_minute: RuPerMinuteOption = 2_400,
+) -> None:
+    """SharePoint を読み戻して台帳と照合します / Read SharePoint back and compare it with the
+    ledger: a verdict per document (exit 1 if any is not verified)."""
+    from notesmig.cli.render import verdict_table  # noqa: PLC0415
+    from notesmig.pipeline import StageSettings  # noqa: PLC0415
+    from notesmig.pipeline.stages import reconcile_replica  # noqa: PLC0415
+
+    url = ledger_url(db_url)
+    ledger = open_ledger(url)
+    try:
+        known = ledger.replicas()
+        loaded = [r for r in known if ledger.target_of(r) is not None]
+    finally:
+        ledger.close()
+    wanted = [d.upper() for d in database] if database else loaded
+    unknown = [d for d in wanted if d not in loaded]
+    if unknown:
+        raise typer.BadParameter(
+            both(
+                f"台帳に移行の記録がありません: {', '.join(unknown)}",
+                f"the ledger has no load of {', '.join(unknown)}",
+            ),
+            param_hint="--database",
+        )
+    settings = StageSettings(
+        work=Path("."), mappings=Path("."), ledger_url=url, graph=_graph_endpoint(graph_url),
+        site=site, ru_per_minute=ru_per_minute,
+    )  # fmt: skip
+    results = [reconcile_replica(replica, settings) for replica in wanted]
+    console.print(verdict_table(results))
+    _exit(1 if any(r.failed for r in results) else 0)
+
+
+@app.command()
+def report(
+    out: Annotated[
+        Path, typer.Option("--out", help=both("レポートの出力フォルダー", "Folder to write into."))
+    ],
+    db_url: DbUrlOption = None,
+    database: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--database",
+            help=both(
+                "対象のレプリカ ID（複数可、既定: すべて）",
+                "Replica id to report on (repeatable; default: all).",
+            ),
+        ),
+    ] = None,
+) -> None:
+    """監査用の検証レポートを作成します / Write the auditors' report (index.html in Japanese,
+    en/ in English, exceptions.csv, evidence.json) from the ledger."""
+    from notesmig.report.render import write_report  # noqa: PLC0415
+
+    ledger = open_ledger(ledger_url(db_url))
+    try:
+        known = set(ledger.replicas())
+        wanted = [d.upper() for d in database] if database else None
+        missing = sorted(set(wanted or ()) - known)
+        if missing:
+            raise typer.BadParameter(
+                both(
+                    f"台帳にありません: {', '.join(missing)}",
+                    f"not in the ledger: {', '.join(missing)}",
+                ),
+                param_hint="--database",
+            )
+        written = write_report(ledger, out, wanted)
+    finally:
+        ledger.close()
+    console.print(
+        f"レポート / report: {written.index}  ページ / pages {written.pages}  "
+        f"検証済みでない文書 / not verified {written.exceptions}"
+    )
+    if not written.balanced:
+        error("件数が合わないデータベースがあります", "some database's totals do not add up")
+        _exit(1)
 
 
 # -- the emulator -------------------------------------------------------------------------
@@ -613,6 +745,15 @@ def emulator_serve(
             )
         ),
     ] = 100_000,
+    rewrite_office_files: Annotated[
+        bool,
+        typer.Option(
+            help=both(
+                "Office ファイルをアップロード時に書き換える（SharePoint のプロパティ昇格）",
+                "Rewrite Office files on upload (SharePoint's property promotion).",
+            )
+        ),
+    ] = False,
     fail_fragments: Annotated[
         int,
         typer.Option(
@@ -655,6 +796,7 @@ def emulator_serve(
             fail_fragments=fail_fragments,
             manage_permissions=manage_permissions,
             break_inheritance_max_items=break_inheritance_max_items,
+            rewrite_office_files=rewrite_office_files,
         )
     except TerminalError as exc:
         raise typer.BadParameter(str(exc)) from exc

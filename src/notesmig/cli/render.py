@@ -20,7 +20,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from notesmig.dxl.scan import FileReport
     from notesmig.ledger.store import DatabaseStatus
-    from notesmig.records import DatabaseTotals
+    from notesmig.records import DatabaseTotals, ReconciledDatabase
 
 # A progress bar is only worth drawing when reading takes noticeable time.
 PROGRESS_THRESHOLD = 32 << 20
@@ -207,5 +207,26 @@ def status_table(title: str, found: list[DatabaseStatus], states: list[str]) -> 
             str(s.errors),
             str(s.update_pending),
             str(s.unknown_people),
+        )
+    return made
+
+
+def verdict_table(results: Sequence[ReconciledDatabase]) -> Table:
+    """The reconciliation per database: verdicts by kind, and repairs for the next load."""
+    from notesmig.reasons import VERDICTS  # noqa: PLC0415
+
+    kinds = [k for k in VERDICTS if any(k in r.verdicts for r in results)]
+    made = Table(title=both("照合結果", "reconciliation"))
+    made.add_column(both("データベース", "database"), no_wrap=True)
+    made.add_column(both("タイトル", "title"), min_width=6)
+    for kind in kinds:
+        made.add_column(both(*VERDICTS[kind]), justify="right")
+    made.add_column(both("次回の移行で修復", "repaired by the next load"), justify="right")
+    for result in results:
+        made.add_row(
+            result.replica_id,
+            result.title or "",
+            *(str(result.verdicts.get(kind, 0)) for kind in kinds),
+            str(result.repairs),
         )
     return made

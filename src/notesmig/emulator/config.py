@@ -50,6 +50,8 @@ class EmulatorConfig:
     #: Above this many items a list or folder's inheritance cannot be broken (SharePoint:
     #: 100,000); lower it to rehearse the refusal.
     break_inheritance_max_items: int = 100_000
+    #: Office files come back rewritten by property promotion (their hash changes).
+    rewrite_office_files: bool = False
 
     def __post_init__(self) -> None:
         if not self.hostname or "/" in self.hostname or ":" in self.hostname:

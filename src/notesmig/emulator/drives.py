@@ -6,6 +6,7 @@ columns), as in SharePoint; content is stored once per sha256 under the data dir
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import time
@@ -19,6 +20,8 @@ from urllib.parse import quote
 from notesmig.emulator.graph_errors import GraphError, bad_request, not_found
 from notesmig.emulator.ids import new_item_id, now_text
 from notesmig.emulator.paths import check_item_name, check_path_length
+from notesmig.emulator.promotion import is_promoted, promote
+from notesmig.spfacts.quickxor import QuickXorHash
 
 if TYPE_CHECKING:
     from notesmig.emulator.tenant import ListRow, Tenant
@@ -340,6 +343,12 @@ class Drives:
         if not parent["folder"]:
             raise bad_request("The parent of a file must be a folder.")
         self._check_placement(drive_id, parent, name, folder=False)
+        if self._tenant.config.rewrite_office_files and is_promoted(name):
+            data = promote(content.read_bytes(), item_id=f"{drive_id}/{parent_id}/{name}")
+            content.write_bytes(data)
+            hasher = QuickXorHash()
+            hasher.update(data)
+            size, sha256, quickxor = len(data), hashlib.sha256(data).hexdigest(), hasher.b64digest()
         target = self.content_dir / sha256[:2] / sha256
         if not target.exists():
             target.parent.mkdir(exist_ok=True)

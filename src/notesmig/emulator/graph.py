@@ -7,7 +7,13 @@ from typing import Any
 
 from notesmig.emulator.graph_errors import GraphError, bad_request, not_found
 from notesmig.emulator.http import Request, Response
-from notesmig.emulator.odata import expand_fields, int_param, next_link, parse_filter
+from notesmig.emulator.odata import (
+    expand_fields,
+    expansions,
+    int_param,
+    next_link,
+    parse_filter,
+)
 from notesmig.emulator.odata import select as select_fields
 from notesmig.emulator.paths import PathRef, Segment
 from notesmig.emulator.permissions import forbidden
@@ -177,10 +183,17 @@ class GraphRoutes:
         # still says where to go on.
         readable = self.tenant.permissions.readable(row, (int(i["id"]) for i in items))
         items = [i for i in items if int(i["id"]) in readable]
-        expand, select = expand_fields(query)
+        expansion = expansions(query)
         body: dict[str, Any] = {
             "value": [
-                self.tenant.item_json(row, i["id"], expand_fields=expand, select=select, item=i)
+                self.tenant.item_json(
+                    row,
+                    i["id"],
+                    expand_fields=expansion.fields,
+                    select=expansion.select,
+                    item=i,
+                    expand_drive_item=expansion.drive_item,
+                )
                 for i in items
             ]
         }

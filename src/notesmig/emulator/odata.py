@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -27,17 +28,39 @@ def int_param(query: dict[str, str], name: str, default: int, *, maximum: int) -
 
 
 def expand_fields(query: dict[str, str]) -> tuple[bool, set[str] | None]:
+    """``$expand=fields`` or ``fields(select=...)``: whether fields are expanded, and which."""
+    expansion = expansions(query)
+    return expansion.fields, expansion.select
+
+
+@dataclass(frozen=True)
+class Expansion:
+    fields: bool = False
+    select: set[str] | None = None
+    drive_item: bool = False
+
+
+def expansions(query: dict[str, str]) -> Expansion:
+    """A list item's ``$expand``: ``fields`` (or ``fields(select=...)``) and ``driveItem`` (a
+    library item's file), comma-separated as Graph takes them."""
     expand = query.get("$expand", "")
-    if not expand:
-        return False, None
-    match = re.fullmatch(r"\s*fields(?:\(\s*\$?select\s*=\s*([^)]*)\))?\s*", expand)
-    if match is None:
+    if not expand.strip():
+        return Expansion()
+    fields, chosen, drive_item = False, None, False
+    for part in re.split(r",(?![^(]*\))", expand):
+        match = re.fullmatch(r"\s*fields(?:\(\s*\$?select\s*=\s*([^)]*)\))?\s*", part)
+        if match is not None:
+            fields = True
+            if match.group(1) is not None:
+                chosen = {name.strip() for name in match.group(1).split(",") if name.strip()}
+            continue
+        if part.strip() == "driveItem":
+            drive_item = True
+            continue
         raise bad_request(
-            f"$expand={expand} is not supported here; use fields or fields(select=...)."
+            f"$expand={expand} is not supported here; use fields, fields(select=...) or driveItem."
         )
-    if match.group(1) is None:
-        return True, None
-    return True, {name.strip() for name in match.group(1).split(",") if name.strip()}
+    return Expansion(fields, chosen, drive_item)
 
 
 def select(query: dict[str, str]) -> set[str] | None:

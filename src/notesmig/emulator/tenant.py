@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS drive_items (
     fs_modified TEXT, list_item INTEGER, version INTEGER NOT NULL DEFAULT 1);
 CREATE UNIQUE INDEX IF NOT EXISTS drive_items_name
     ON drive_items (drive_id, parent, name COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS drive_items_list_item ON drive_items (drive_id, list_item);
 CREATE TABLE IF NOT EXISTS uploads (
     id TEXT PRIMARY KEY, drive_id TEXT NOT NULL, parent TEXT NOT NULL, name TEXT NOT NULL,
     conflict TEXT NOT NULL, fs_info TEXT, expires REAL NOT NULL, total INTEGER,
@@ -806,6 +807,7 @@ class Tenant:
         expand_fields: bool,
         select: set[str] | None = None,
         item: sqlite3.Row | None = None,
+        expand_drive_item: bool = False,
     ) -> dict[str, Any]:
         item = item if item is not None else self._item_row(row, item_id)
         body: dict[str, Any] = {
@@ -822,6 +824,14 @@ class Tenant:
         }
         if expand_fields:
             body["fields"] = self.fields_json(row, item, select)
+        if expand_drive_item and row.is_library and row.drive_id:
+            # A library item's file (or folder), as Graph's listItem/driveItem relationship.
+            found = self.db.execute(
+                "SELECT * FROM drive_items WHERE drive_id = ? AND list_item = ?",
+                (row.drive_id, int(item["id"])),
+            ).fetchone()
+            if found is not None:
+                body["driveItem"] = self.drives.drive_item_json(found)
         return body
 
     def user_json(self, site_id: str, user_id: int | None) -> dict[str, Any]:

@@ -164,10 +164,11 @@ class BulkRecording(LedgerBase):
                         )
                     )
                 outcome["quarantined"] += 1
-            for unid, _reason in excluded:
+            for unid, reason in excluded:
                 row = row_of(unid)
                 if State(row.state) in movable:
-                    row.state, row.error = State.EXCLUDED, None
+                    # Why it was left out stays with it: the report names it.
+                    row.state, row.error = State.EXCLUDED, reason
                     outcome["excluded"] += 1
             session.flush()
             known_files = list(

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -49,6 +51,10 @@ STAGE_ORDER = {
 }
 
 
+#: The stage name under which the validation before the load holds rows back.
+VALIDATE_STAGE = "validate"
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -63,6 +69,10 @@ class Database(Base):
     source_sha256: Mapped[str | None] = mapped_column(String(64))
     documents: Mapped[int] = mapped_column(Integer, default=0)
     attachments: Mapped[int] = mapped_column(Integer, default=0)
+    #: Copies of its documents found in several exports (or twice in one), merged into one.
+    merged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Where the load sent it (a TargetPlan record): what the reconciler reads SharePoint for.
+    target: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -101,6 +111,10 @@ class Document(Base):
     audience: Mapped[str | None] = mapped_column(String(64))
     #: Its permissions: planned, applied (scope set), verified (read back), withdrawn.
     access_state: Mapped[str | None] = mapped_column(String(16))
+    #: The fields of the version loaded (column -> value, as the transform made them): what the
+    #: reconciler expects to find in SharePoint.
+    expected_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    list_title: Mapped[str | None] = mapped_column(String(255))
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(
@@ -127,7 +141,10 @@ class Attachment(Base):
     file_key: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16), default=State.TRANSFORMED)
     drive_item_id: Mapped[str | None] = mapped_column(String(64))
+    #: The quickXorHash SharePoint reported at upload (it may differ from the source's when
+    #: SharePoint rewrites an Office file) and the source bytes' own.
     quickxor: Mapped[str | None] = mapped_column(String(64))
+    source_quickxor: Mapped[str | None] = mapped_column(String(64))
     upload_url: Mapped[str | None] = mapped_column(Text)
     upload_expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -198,3 +215,54 @@ class AccessScope(Base):
     grants: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16), default="planned")
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SourceExport(Base):
+    """One DXL export read for a database: the evidence of what the migration started from."""
+
+    __tablename__ = "source_exports"
+    __table_args__ = (UniqueConstraint("database_id", "path", name="uq_source_exports_path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    database_id: Mapped[int] = mapped_column(ForeignKey("databases.id"))
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+    seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Validation(Base):
+    """One validation of a database's rows before its load (GX Core)."""
+
+    __tablename__ = "validations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    database_id: Mapped[int] = mapped_column(ForeignKey("databases.id"))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    failed_rows: Mapped[int] = mapped_column(Integer, default=0)
+    expectations: Mapped[int] = mapped_column(Integer, default=0)
+    failed_expectations: Mapped[int] = mapped_column(Integer, default=0)
+    max_failure_ratio: Mapped[float] = mapped_column(Float, default=0.0)
+    stopped: Mapped[bool] = mapped_column(Boolean, default=False)
+    data_docs: Mapped[str | None] = mapped_column(Text)
+    results: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+
+
+class VerdictRow(Base):
+    """The reconciler's latest finding for one document, or for one SharePoint item or file
+    the ledger does not know (``subject`` is the UNID, or ``item:<list>:<id>``/``file:<id>``)."""
+
+    __tablename__ = "verdicts"
+    __table_args__ = (UniqueConstraint("database_id", "subject", name="uq_verdicts_subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    database_id: Mapped[int] = mapped_column(ForeignKey("databases.id"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    subject: Mapped[str] = mapped_column(String(255))
+    unid: Mapped[str] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(24))
+    differences: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    web_url: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -7,13 +7,14 @@ one is a no-op, and a document whose source hash changed is scheduled again as a
 
 The ledger is split by job: :mod:`.base` (connection, schema, runs), :mod:`.bulk` (a stage of a
 database at once), :mod:`.transitions` (one document at a time, claims), :mod:`.views`
-(reading).
+(reading), :mod:`.evidence` (sources, validations, verdicts).
 """
 
 from __future__ import annotations
 
 from notesmig.ledger.base import DEFAULT_URL, LedgerBase
 from notesmig.ledger.bulk import BulkRecording
+from notesmig.ledger.evidence import Evidence
 from notesmig.ledger.transitions import Transitions
 from notesmig.ledger.values import Claimed, DatabaseStatus, DocumentRecord, worker_name
 from notesmig.ledger.views import Views
@@ -29,5 +30,5 @@ __all__ = [
 ]
 
 
-class Ledger(BulkRecording, Transitions, Views):
+class Ledger(BulkRecording, Transitions, Views, Evidence):
     """Access to one ledger database (any SQLAlchemy URL)."""

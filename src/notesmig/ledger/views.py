@@ -45,6 +45,21 @@ class Views(LedgerBase):
             )
             return {(unid, a.library, a.folder, a.name): a for unid, a in rows}
 
+    def held_at(self, replica_id: str, stage: str) -> set[str]:
+        """The UNIDs a stage holds back (open quarantine entries of that stage)."""
+        with self.session() as session:
+            rows = session.scalars(
+                select(Document.unid)
+                .join(Quarantine, Quarantine.document_id == Document.id)
+                .join(Database, Database.id == Document.database_id)
+                .where(
+                    Database.replica_id == replica_id,
+                    Quarantine.stage == stage,
+                    Quarantine.resolved.is_(False),
+                )
+            )
+            return set(rows)
+
     def item_lists(self, replica_id: str) -> dict[str, str]:
         """UNID -> the SharePoint list its item is in, for one database's loaded documents."""
         with self.session() as session:
@@ -102,7 +117,10 @@ class Views(LedgerBase):
             errors = dict(
                 session.execute(
                     select(Document.database_id, func.count())
-                    .where(Document.error.is_not(None), Document.state != State.QUARANTINED)
+                    .where(
+                        Document.error.is_not(None),
+                        Document.state.not_in([State.QUARANTINED, State.EXCLUDED]),
+                    )
                     .group_by(Document.database_id)
                 ).all()
             )

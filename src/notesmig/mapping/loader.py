@@ -16,6 +16,7 @@ import yaml
 
 from notesmig.errors import TerminalError
 from notesmig.mapping.model import (
+    DEFAULT_MAX_FAILURE_RATIO,
     SYSTEM_COLUMN_NAMES,
     AclPolicy,
     ColumnType,
@@ -23,6 +24,7 @@ from notesmig.mapping.model import (
     ItemMapping,
     Mapping,
     UserPolicy,
+    ValidationPolicy,
 )
 from notesmig.mapping.users import GroupDirectory, UserDirectory, UserMappingError
 from notesmig.schemas import load_schema
@@ -246,6 +248,9 @@ def _build(path: Path, data: dict[str, Any]) -> Mapping:
         ),
         acl=AclPolicy(bool(acl.get("apply", False)), acl.get("everyone_else")),
         withdraw=data.get("withdraw", "restrict"),
+        validation=ValidationPolicy(
+            float(data.get("validation", {}).get("max_failure_ratio", DEFAULT_MAX_FAILURE_RATIO))
+        ),
         readers=data.get("readers", "hold"),
         exclude_forms=frozenset(f.casefold() for f in data.get("exclude_forms", ())),
         forms=forms,

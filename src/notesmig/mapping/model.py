@@ -115,6 +115,21 @@ class AclPolicy:
     everyone_else: str | None = None
 
 
+#: The share of a database's rows that may fail validation before its load is stopped.
+DEFAULT_MAX_FAILURE_RATIO = 0.05
+
+
+@dataclass(frozen=True)
+class ValidationPolicy:
+    """How much failure the validation before the load tolerates for one database."""
+
+    max_failure_ratio: float = DEFAULT_MAX_FAILURE_RATIO
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.max_failure_ratio <= 1.0:
+            raise ValueError("validation.max_failure_ratio must be between 0 and 1")
+
+
 @dataclass(frozen=True)
 class Mapping:
     """Everything decided about one Notes database."""
@@ -130,6 +145,7 @@ class Mapping:
     acl: AclPolicy = field(default_factory=AclPolicy)
     #: A loaded document that becomes restricted or held: "restrict" or "remove" it.
     withdraw: str = "restrict"
+    validation: ValidationPolicy = field(default_factory=ValidationPolicy)
 
     def form(self, name: str | None) -> FormMapping | None:
         if name is None:
@@ -138,3 +154,11 @@ class Mapping:
 
     def excludes_form(self, name: str | None) -> bool:
         return name is not None and name.casefold() in self.exclude_forms
+
+    def column_types(self) -> dict[tuple[str, str], ColumnType]:
+        """(list, column) -> its type, for every mapped column (the first form's wins)."""
+        types: dict[tuple[str, str], ColumnType] = {}
+        for form in self.forms.values():
+            for spec in form.items.values():
+                types.setdefault((form.list, spec.column), spec.type)
+        return types

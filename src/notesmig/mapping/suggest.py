@@ -307,6 +307,9 @@ def _render(
         "# whose unique permissions (their readers, their authors) are set first.",
         "readers: hold",
         *_acl_lines(info),
+        "# Rows failing validation are held back; above this share the load stops.",
+        "validation:",
+        "  max_failure_ratio: 0.05",
         "forms:",
     ]
     columns_per_list: dict[str, set[str]] = defaultdict(set)

@@ -5,7 +5,12 @@ from notesmig.pipeline.discover import discover_databases
 from notesmig.pipeline.layout import DatabaseLayout
 from notesmig.pipeline.migrate import MigrationSummary, migrate
 from notesmig.pipeline.settings import StageSettings
-from notesmig.pipeline.stages import extract_database, load_database, transform_database
+from notesmig.pipeline.stages import (
+    extract_database,
+    load_database,
+    transform_database,
+    validate_database,
+)
 from notesmig.records import SourceDatabase
 
 __all__ = [
@@ -18,4 +23,5 @@ __all__ = [
     "load_database",
     "migrate",
     "transform_database",
+    "validate_database",
 ]

@@ -12,8 +12,19 @@ from pathlib import Path
 
 from notesmig.pipeline.discover import discover_databases
 from notesmig.pipeline.settings import StageSettings
-from notesmig.pipeline.stages import extract_database, load_database, transform_database
-from notesmig.records import ExtractedDatabase, LoadCounts, LoadedDatabase, TransformedDatabase
+from notesmig.pipeline.stages import (
+    extract_database,
+    load_database,
+    transform_database,
+    validate_database,
+)
+from notesmig.records import (
+    ExtractedDatabase,
+    LoadCounts,
+    LoadedDatabase,
+    TransformedDatabase,
+    ValidatedDatabase,
+)
 from notesmig.transform.documents import TransformResult
 
 
@@ -21,6 +32,7 @@ from notesmig.transform.documents import TransformResult
 class MigrationSummary:
     extracted: list[ExtractedDatabase] = field(default_factory=list)
     transformed: list[TransformedDatabase] = field(default_factory=list)
+    validated: list[ValidatedDatabase] = field(default_factory=list)
     loaded: list[LoadedDatabase] = field(default_factory=list)
     results: list[TransformResult] = field(default_factory=list)
     seconds: float = 0.0
@@ -44,6 +56,15 @@ class MigrationSummary:
     @property
     def excluded(self) -> int:
         return sum(t.totals.excluded for t in self.transformed)
+
+    @property
+    def stopped(self) -> list[ValidatedDatabase]:
+        """Databases whose load the validation stopped."""
+        return [v for v in self.validated if v.stopped]
+
+    @property
+    def held_by_validation(self) -> int:
+        return sum(v.failed_rows for v in self.validated)
 
     @property
     def rows(self) -> int:
@@ -75,7 +96,7 @@ def migrate(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> MigrationSummary:
-    """Extract, transform and load every database in ``paths``."""
+    """Extract, transform, validate and load every database in ``paths``."""
     started = time.perf_counter()
     summary = MigrationSummary()
     settings.load_mappings()  # an invalid mapping stops everything before work starts
@@ -85,6 +106,10 @@ def migrate(
         transformed, result = transform_database(extracted, settings)
         summary.transformed.append(transformed)
         summary.results.append(result)
-        summary.loaded.append(load_database(transformed, settings, progress=progress))
+        validated = validate_database(transformed, settings)
+        summary.validated.append(validated)
+        if validated.stopped:
+            continue  # its load is stopped before any write; the summary says why
+        summary.loaded.append(load_database(validated, settings, progress=progress))
     summary.seconds = time.perf_counter() - started
     return summary

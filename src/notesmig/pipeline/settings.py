@@ -47,6 +47,8 @@ class StageSettings:
     wave: str | None = None
     #: Seconds in a budget window (60 against a tenant; less against a time-compressed emulator).
     window_seconds: float = 60.0
+    #: Whether the validation builds its Data Docs site (the auditors' evidence).
+    data_docs: bool = True
 
     def __post_init__(self) -> None:
         if self.ru_per_minute < 0:

@@ -15,15 +15,18 @@ from notesmig.extract import extract
 from notesmig.ledger import Ledger
 from notesmig.mapping.model import Mapping
 from notesmig.pipeline.layout import DatabaseLayout
-from notesmig.pipeline.settings import StageSettings
+from notesmig.pipeline.settings import StageSettings, mask_url
 from notesmig.records import (
     DatabaseTotals,
     ExtractedDatabase,
     LoadCounts,
     LoadedDatabase,
+    ReconciledDatabase,
     SourceDatabase,
     SourceFile,
     TransformedDatabase,
+    ValidatedDatabase,
+    WrittenReport,
 )
 from notesmig.sharepoint.budget import ResourceBudget
 from notesmig.sharepoint.graph import Graph
@@ -94,13 +97,54 @@ def transform_database(
     return record, result
 
 
+def validate_database(
+    transformed: TransformedDatabase, settings: StageSettings
+) -> ValidatedDatabase:
+    """Check the database's rows before the load (GX Core): failing rows are held back, and
+    too many failures stop its load. Without a mapping there is nothing to load, nor check."""
+    from notesmig.validate.stage import validate  # noqa: PLC0415 - pandas and GX: only here
+
+    layout = DatabaseLayout(settings.work, transformed.replica_id)
+    mapping = settings.load_mappings().get(transformed.replica_id.upper())
+    if mapping is None:
+        return ValidatedDatabase(
+            replica_id=transformed.replica_id,
+            title=transformed.title,
+            extract_dir=transformed.extract_dir,
+            transform_dir=transformed.transform_dir,
+            validated_dir=str(layout.validation),
+            rows=0,
+            failed_rows=0,
+            expectations=0,
+            failed_expectations=0,
+            max_failure_ratio=0.0,
+            stopped=False,
+        )
+    with opened_ledger(settings) as ledger:
+        return validate(
+            mapping,
+            title=transformed.title,
+            extract_dir=Path(transformed.extract_dir),
+            transform_dir=Path(transformed.transform_dir),
+            validated_dir=layout.validation,
+            totals=transformed.totals,
+            ledger=ledger,
+            data_docs=settings.data_docs,
+        )
+
+
 def load_database(
-    transformed: TransformedDatabase,
+    transformed: ValidatedDatabase | TransformedDatabase,
     settings: StageSettings,
     *,
     progress: Callable[[int], None] | None = None,
 ) -> LoadedDatabase:
-    """Load the database's transform output into SharePoint (nothing without a mapping)."""
+    """Load the database's transform output into SharePoint (nothing without a mapping, and
+    nothing at all when its validation stopped it)."""
+    if isinstance(transformed, ValidatedDatabase) and transformed.stopped:
+        from notesmig.validate.stage import ValidationStoppedError, stop_message  # noqa: PLC0415
+
+        raise ValidationStoppedError(stop_message(transformed))
     mapping = settings.load_mappings().get(transformed.replica_id.upper())
     if mapping is None:
         counts = LoadCounts()
@@ -116,7 +160,7 @@ def load_database(
 
 
 async def _load(
-    transformed: TransformedDatabase,
+    transformed: ValidatedDatabase | TransformedDatabase,
     settings: StageSettings,
     mapping: Mapping,
     ledger: Ledger,
@@ -144,3 +188,51 @@ async def _load(
             "writes": graph.stats.writes + rest.stats.writes,
         }
     )
+
+
+def reconcile_database(loaded: LoadedDatabase, settings: StageSettings) -> ReconciledDatabase:
+    """Read the database back from SharePoint and record a verdict per document."""
+    return reconcile_replica(loaded.replica_id, settings, title=loaded.title)
+
+
+def reconcile_replica(
+    replica_id: str, settings: StageSettings, *, title: str | None = None
+) -> ReconciledDatabase:
+    """Reconcile a database from what the ledger knows of its load: no mapping needed."""
+    from notesmig.reconcile.stage import NeverLoadedError, reconcile  # noqa: PLC0415
+
+    with opened_ledger(settings) as ledger:
+        plan = ledger.target_of(replica_id.upper())
+        if plan is None:
+            raise NeverLoadedError(
+                f"database {replica_id} was never loaded (the ledger "
+                f"{mask_url(settings.ledger_url)} has no load of it): nothing to reconcile"
+            )
+        if settings.site is not None:
+            plan = plan.model_copy(update={"site": settings.site})
+
+        async def run() -> ReconciledDatabase:
+            budget = ResourceBudget(settings.load_budget, window_seconds=settings.window_seconds)
+            graph = Graph(settings.graph.adapter(), budget)
+            endpoint = RestEndpoint.for_site(settings.graph, plan.site)
+            async with SharePointRest(endpoint, budget) as rest:
+                return await reconcile(graph, rest, ledger, plan, title)
+
+        return asyncio.run(run())
+
+
+def report_database(replica_id: str, settings: StageSettings) -> WrittenReport:
+    """The report of one database, in its folder (``<work>/<replica>/report``)."""
+    from notesmig.report.render import write_report  # noqa: PLC0415
+
+    layout = DatabaseLayout(settings.work, replica_id)
+    with opened_ledger(settings) as ledger:
+        return write_report(ledger, layout.report, [replica_id.upper()])
+
+
+def report_all(settings: StageSettings) -> WrittenReport:
+    """The report of every database in the ledger (``<work>/report``)."""
+    from notesmig.report.render import write_report  # noqa: PLC0415
+
+    with opened_ledger(settings) as ledger:
+        return write_report(ledger, settings.work / "report")

@@ -24,7 +24,7 @@ from msgraph.graph_request_adapter import GraphRequestAdapter
 
 from notesmig.errors import TerminalError, TransientError
 from notesmig.sharepoint.budget import ResourceBudget, retry_after
-from notesmig.spfacts.costs import COST_READ, COST_WRITE
+from notesmig.spfacts.costs import COST_LIST, COST_READ, COST_WRITE
 from notesmig.spfacts.limits import BATCH_LIMIT
 
 log = logging.getLogger("notesmig.sharepoint")
@@ -229,6 +229,17 @@ class Graph:
             except (httpx.TransportError, GraphTransientError):
                 await asyncio.sleep(retry_after({}, attempt))
         raise GraphTransientError(f"GET {path} kept failing")
+
+    async def pages(self, path: str, cost: int = COST_LIST) -> list[dict[str, Any]]:
+        """Every entry of a collection, page by page, following ``@odata.nextLink`` (a page
+        may be shorter than ``$top`` asked: it is only a hint)."""
+        entries: list[dict[str, Any]] = []
+        while path:
+            page = await self.get_json(path, cost)
+            entries.extend(page.get("value", []))
+            next_link = page.get("@odata.nextLink")
+            path = self.relative(next_link) if next_link else ""
+        return entries
 
     async def write_json(self, method: str, path: str, body: Any) -> Any:
         """A single write with retries. Only for idempotent writes (PUT, PATCH, replace)."""

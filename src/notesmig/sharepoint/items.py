@@ -161,8 +161,8 @@ class ItemWriter:
         base = f"/sites/{target.site_id}/lists/{target.id}/items"
         todo: list[tuple[ItemRow, str | None]] = []
         for row in rows:
-            state, item_id, _sha = view.get(row.unid, ("", None, ""))
-            if state in (State.LOADED, State.VERIFIED) and item_id:
+            _state, item_id, _sha = view.get(row.unid, ("", None, ""))
+            if is_in_place(view, row) and item_id:
                 self.counts.unchanged += 1
                 item_urls[row.unid] = _display_url(target, item_id)
                 continue
@@ -345,8 +345,8 @@ class ItemWriter:
         for row in rows:
             plan = plans[row.unid]
             folder = audiences[plan.audience]
-            state, item_id, _sha = view.get(row.unid, ("", None, ""))
-            if state in (State.LOADED, State.VERIFIED) and item_id:
+            _state, item_id, _sha = view.get(row.unid, ("", None, ""))
+            if is_in_place(view, row) and item_id:
                 self.counts.unchanged += 1
                 item_urls[row.unid] = _display_url(target, item_id)
                 continue
@@ -362,8 +362,17 @@ class ItemWriter:
                     item_id = await self._create_in(target, folder, row)
                     self.counts.created += 1
                     audience = plan.audience
-                elif await self._folder_of(target, item_id) == folder:
+                elif (placed := await self._folder_of(target, item_id))[0] == folder:
                     audience = plan.audience  # already inside its audience's folder
+                    if placed[1]:
+                        # Given permissions of its own in SharePoint (shared by hand): back to
+                        # its audience's, which are what Notes allowed.
+                        await self.rest.permission_call(
+                            "POST", target.site_path,
+                            f"web/lists(guid'{target.id}')/items({int(item_id)})"
+                            "/resetroleinheritance",
+                            what=f"{target.title} item {item_id}: inherit its folder's",
+                        )  # fmt: skip
                 else:
                     # Loaded openly before it became restricted (or found without the ledger
                     # knowing where): its own unique permissions before anything else changes.
@@ -393,8 +402,9 @@ class ItemWriter:
                 self.counts.updated += 1
             await self._loaded(database_id, row, target, item_id, prepared, item_urls)
 
-    async def _folder_of(self, target: Target, item_id: str) -> str:
-        """The server-relative folder an item is in (REST ``FileDirRef``)."""
+    async def _folder_of(self, target: Target, item_id: str) -> tuple[str, bool]:
+        """The server-relative folder an item is in (REST ``FileDirRef``), and whether it has
+        permissions of its own."""
         found = await self.rest.call(
             "GET",
             target.site_path,
@@ -402,7 +412,8 @@ class ItemWriter:
             cost=1,
             what=f"{target.title} item {item_id}",
         )
-        return str((found or {}).get("FileDirRef", ""))
+        found = found or {}
+        return str(found.get("FileDirRef", "")), bool(found.get("HasUniqueRoleAssignments"))
 
     async def _create_in(self, target: Target, folder: str, row: ItemRow) -> str:
         """An item in a folder (SharePoint REST: Graph cannot create items in folders), with
@@ -490,8 +501,16 @@ class ItemWriter:
         url = _display_url(target, item_id)
         item_urls[row.unid] = url
         self.ledger.advance(
-            database_id, row.unid, State.LOADED, list_id=target.id, item_id=item_id, web_url=url
-        )
+            database_id, row.unid, State.LOADED, list_id=target.id, item_id=item_id, web_url=url,
+            expected_fields=row.fields, list_title=target.title,
+        )  # fmt: skip
+
+
+def is_in_place(view: dict[str, tuple[str, str | None, str]], row: ItemRow) -> bool:
+    """Whether the ledger has this very version of the row in SharePoint: loaded (or verified)
+    with the source hash it carries now. The state alone is not enough."""
+    state, item_id, sha = view.get(row.unid, ("", None, ""))
+    return state in (State.LOADED, State.VERIFIED) and bool(item_id) and sha == row.sha256
 
 
 def _display_url(target: Target, item_id: str) -> str:

@@ -19,10 +19,12 @@ from urllib.parse import quote
 
 from notesmig import reasons
 from notesmig.ledger import Ledger
+from notesmig.ledger.models import VALIDATE_STAGE
 from notesmig.mapping.model import Mapping
 from notesmig.records import (
     DatabaseAccess,
     FileRow,
+    Grant,
     ItemRow,
     LoadCounts,
     Outcome,
@@ -39,7 +41,13 @@ from notesmig.sharepoint.permissions import (
     grants_digest,
     grants_json,
 )
-from notesmig.sharepoint.provision import Provisioner, Target, library_columns, list_columns
+from notesmig.sharepoint.provision import (
+    Provisioner,
+    Target,
+    library_columns,
+    list_columns,
+    target_plan,
+)
 from notesmig.sharepoint.rest import RestRequestError, SharePointRest
 from notesmig.spfacts.costs import COST_WRITE
 from notesmig.transform.stage import (
@@ -82,10 +90,13 @@ class Loader:
         self.warnings: list[str] = []
 
     def rows_by_list(self) -> dict[str, list[ItemRow]]:
+        """The database's rows per list, but those the validation held back (nor their files:
+        a file goes only with its loaded document)."""
+        held = self.ledger.held_at(self.mapping.replica_id, VALIDATE_STAGE)
         rows: dict[str, list[ItemRow]] = defaultdict(list)
         for path in sorted((self.transform_dir / ITEMS_DIR).glob("*.jsonl")):
             for row in read_records(path, ItemRow):
-                if row.database == self.mapping.replica_id:
+                if row.database == self.mapping.replica_id and row.unid not in held:
                     rows[row.list].append(row)
         return rows
 
@@ -106,6 +117,7 @@ class Loader:
         database_id = self.ledger.database_id(mapping.replica_id)
         if database_id is None:
             return LoadCounts()  # nothing of this database was transformed
+        self.ledger.record_target(database_id, target_plan(mapping))
         site = await self.provisioner.site(mapping.site)
         people = await SitePeople(self.graph, self.rest, site.id, site.path).load()
         applier = PermissionApplier(self.rest, people, site)
@@ -176,6 +188,7 @@ class Loader:
 
                 async def restrict(target: Target, item_id: str, plan: PermissionPlan) -> None:
                     await applier.ensure_scope(target, item_id, plan.grants)
+                    self._item_scope(database_id, target, item_id, plan.grants)
 
                 ready = [r for r in restricted if plans[r.unid].audience not in audiences_refused]
                 await writer.write_restricted(
@@ -222,6 +235,7 @@ class Loader:
                 "files_uploaded": uploader.counts.uploaded,
                 "files_unchanged": uploader.counts.unchanged,
                 "bytes_uploaded": uploader.counts.bytes,
+                "files_rewritten": uploader.counts.rewritten,
                 "unique_scopes": applier.scopes_applied,
             }
         )
@@ -237,6 +251,15 @@ class Loader:
             database_id, target.id, "list", item_id=None,
             grants_sha256=grants_digest(access.list_grants),
             grants=grants_json(access.list_grants), state="verified",
+        )  # fmt: skip
+
+    def _item_scope(
+        self, database_id: int, target: Target, item_id: str, grants: list[Grant]
+    ) -> None:
+        """An item's own permissions (restricted where it stands, or withdrawn to nobody)."""
+        self.ledger.record_scope(
+            database_id, target.id, f"item:{item_id}", item_id=item_id,
+            grants_sha256=grants_digest(grants), grants=grants_json(grants), state="verified",
         )  # fmt: skip
 
     async def _audiences(
@@ -333,6 +356,7 @@ class Loader:
                 self.ledger.forget_item(database_id, outcome.unid)
             else:
                 await applier.ensure_scope(target, item_id, [])
+                self._item_scope(database_id, target, item_id, [])
                 self.ledger.set_access(
                     database_id, outcome.unid, audience=f"item:{item_id}", state="withdrawn"
                 )

@@ -13,7 +13,6 @@ from urllib.parse import quote
 
 from notesmig.sharepoint.graph import Graph
 from notesmig.sharepoint.rest import RestRequestError, SharePointRest
-from notesmig.spfacts.costs import COST_LIST
 
 USER_LIST = "User Information List"
 
@@ -31,15 +30,11 @@ class SitePeople:
 
     async def load(self) -> SitePeople:
         path = f"/sites/{self.site_id}/lists/{quote(USER_LIST)}/items?$expand=fields&$top=500"
-        while path:
-            page = await self.graph.get_json(path, COST_LIST)
-            for item in page.get("value", []):
-                fields = item.get("fields", {})
-                for key in ("EMail", "UserName"):
-                    if fields.get(key):
-                        self.ids[str(fields[key]).lower()] = int(item["id"])
-            next_link = page.get("@odata.nextLink")
-            path = self.graph.relative(next_link) if next_link else ""
+        for item in await self.graph.pages(path):
+            fields = item.get("fields", {})
+            for key in ("EMail", "UserName"):
+                if fields.get(key):
+                    self.ids[str(fields[key]).lower()] = int(item["id"])
         return self
 
     async def id_of(self, upn: str) -> int | None:

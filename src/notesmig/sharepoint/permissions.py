@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
@@ -50,6 +51,27 @@ def grants_digest(grants: list[Grant]) -> str:
         f"{g.principal.kind}\t{g.principal.name.casefold()}\t{g.role}" for g in grants
     )
     return hashlib.sha256("\n".join(canonical).encode("utf-8")).hexdigest()
+
+
+#: SharePoint's principal type of a site (SharePoint) group.
+SHAREPOINT_GROUP = 8
+
+
+def principal_key(kind: str, name: str) -> str:
+    """How a principal is told apart in role assignments: its claims login (lower case), or
+    ``sitegroup:<title>`` for a site group (whose login is its title)."""
+    if kind == "sitegroup":
+        return f"sitegroup:{name.casefold()}"
+    if kind == "user":
+        return login_name(name).lower()
+    if kind == "everyone":
+        return EVERYONE_LOGIN.lower()
+    return group_login(name).lower()
+
+
+def expected_assignments(grants: Iterable[tuple[str, str, str]]) -> set[tuple[str, str]]:
+    """(principal key, role) pairs a scope must hold: exactly its grants (kind, name, role)."""
+    return {(principal_key(kind, name), role) for kind, name, role in grants}
 
 
 def grants_json(grants: list[Grant]) -> list[dict[str, str]]:
@@ -220,6 +242,30 @@ class PermissionApplier:
                 bindings = bindings.get("results", [])
             current[int(assignment["PrincipalId"])] = {int(b["Id"]) for b in bindings}
         return current
+
+    async def assignments(self, target: Target, item_id: str | None) -> set[tuple[str, str]]:
+        """A scope's role assignments as (principal key, role name) pairs, read only (for the
+        reconciler: it changes nothing, not even the site's users)."""
+        where = f"{target.title}" + (f" item {item_id}" if item_id else "")
+        securable = self._object(target, item_id)
+        found = await self.rest.permission_call(
+            "GET",
+            self.site.path,
+            f"{securable}/roleassignments?$expand=Member,RoleDefinitionBindings",
+            what=f"{where}: read permissions",
+        )
+        pairs: set[tuple[str, str]] = set()
+        for assignment in found or []:
+            member = assignment.get("Member") or {}
+            if int(member.get("PrincipalType") or 0) == SHAREPOINT_GROUP:
+                key = principal_key("sitegroup", str(member.get("Title") or ""))
+            else:
+                key = str(member.get("LoginName") or "").lower()
+            bindings = assignment.get("RoleDefinitionBindings") or []
+            if isinstance(bindings, dict):
+                bindings = bindings.get("results", [])
+            pairs.update((key, str(b.get("Name"))) for b in bindings)
+        return pairs
 
     async def _remove(self, securable: str, principal: int, where: str) -> None:
         try:

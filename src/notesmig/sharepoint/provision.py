@@ -15,9 +15,9 @@ from urllib.parse import quote
 
 from notesmig.errors import TerminalError
 from notesmig.mapping.model import SYSTEM_COLUMNS, ColumnType, Mapping
+from notesmig.records import TargetColumn, TargetList, TargetPlan
 from notesmig.sharepoint.graph import Graph, GraphRequestError
 from notesmig.spfacts.columns import COLUMN_FACETS
-from notesmig.spfacts.costs import COST_LIST
 from notesmig.spfacts.names import encode_internal_name
 
 #: Columns every migrated file carries in its library.
@@ -141,6 +141,34 @@ def list_columns(mapping: Mapping, title: str) -> list[ColumnSpec]:
     return list(specs.values())
 
 
+def target_plan(mapping: Mapping) -> TargetPlan:
+    """Where the mapping sends a database, as the ledger keeps it for the reconciler."""
+    types = mapping.column_types()
+    lists = []
+    for title in sorted({form.list for form in mapping.forms.values()}):
+        columns = [
+            TargetColumn(
+                name=spec.name,
+                facet=spec.facet,
+                kind=str(types[(title, spec.name)]) if (title, spec.name) in types else None,
+            )
+            for spec in list_columns(mapping, title)
+        ]
+        lists.append(TargetList(title=title, columns=columns))
+    return TargetPlan(
+        replica_id=mapping.replica_id,
+        site=mapping.site,
+        forms={key: form.list for key, form in mapping.forms.items()},
+        lists=lists,
+        libraries=sorted({f.library for f in mapping.forms.values() if f.library}),
+    )
+
+
+def plan_columns(target: TargetList) -> list[ColumnSpec]:
+    """A planned list's columns as provisioning specs (enough to find them, not to make them)."""
+    return [ColumnSpec(c.name, {c.facet: {}}) for c in target.columns]
+
+
 def library_columns() -> list[ColumnSpec]:
     return [
         ColumnSpec(LIBRARY_UNID, {"text": {"maxLength": 255}, "indexed": True}),
@@ -164,21 +192,36 @@ class Provisioner:
         found = await self.graph.get_json(f"/sites/{quote(host)}:{quote(path)}:")
         return SiteRef(str(found["id"]), quote(path.rstrip("/")), str(found.get("webUrl", "")))
 
-    async def _pages(self, path: str) -> list[dict[str, Any]]:
-        """Every entry of a collection, following ``@odata.nextLink``."""
-        entries: list[dict[str, Any]] = []
-        while path:
-            page = await self.graph.get_json(path, COST_LIST)
-            entries.extend(page.get("value", []))
-            next_link = page.get("@odata.nextLink")
-            path = self.graph.relative(next_link) if next_link else ""
-        return entries
-
     async def _find(self, site_id: str, title: str) -> dict[str, Any] | None:
-        for entry in await self._pages(f"/sites/{site_id}/lists"):
+        for entry in await self.graph.pages(f"/sites/{site_id}/lists"):
             if str(entry.get("displayName", "")).casefold() == title.casefold():
                 return dict(entry)
         return None
+
+    async def existing(self, site: SiteRef, title: str, columns: list[ColumnSpec]) -> Target | None:
+        """A list or library as it is, changing nothing (None if it is not there): its columns
+        that exist, by the mapping's names."""
+        found = await self._find(site.id, title)
+        if found is None:
+            return None
+        target = Target(title, found["id"], found.get("webUrl", ""), site.id, site.path)
+        present = {
+            c["name"]: c
+            for c in await self.graph.pages(f"/sites/{site.id}/lists/{target.id}/columns")
+        }
+        for column in columns:
+            current = present.get(encode_internal_name(column.name))
+            if current is not None:
+                facet = current.get(column.facet) or {}
+                multi = bool(
+                    facet.get("allowMultipleSelection") or facet.get("displayAs") == "checkBoxes"
+                )
+                target.columns[column.name] = ColumnInfo(str(current["name"]), column.facet, multi)
+        target.columns.setdefault("Title", ColumnInfo("Title", "text"))
+        if found.get("list", {}).get("template") == "documentLibrary":
+            drive = await self.graph.get_json(f"/sites/{site.id}/lists/{target.id}/drive")
+            target.drive_id = str(drive["id"])
+        return target
 
     async def ensure(
         self, site: SiteRef, title: str, template: str, columns: list[ColumnSpec]
@@ -205,7 +248,7 @@ class Provisioner:
         assert found is not None
         target = Target(title, found["id"], found.get("webUrl", ""), site_id, site.path)
         columns_path = f"/sites/{site_id}/lists/{target.id}/columns"
-        present = await self._pages(columns_path)
+        present = await self.graph.pages(columns_path)
         by_name = {c["name"]: c for c in present}
         for column in columns:
             internal = encode_internal_name(column.name)
@@ -218,7 +261,7 @@ class Provisioner:
                 except GraphRequestError as exc:
                     if exc.status != 409:
                         raise
-                    again = await self._pages(columns_path)
+                    again = await self.graph.pages(columns_path)
                     current = next(c for c in again if c["name"] == internal)
             else:
                 actual = _facet_of(current)

@@ -43,3 +43,13 @@ EARLIEST_DATETIME = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_DATETIME = datetime(8900, 12, 31, 23, 59, 59, tzinfo=UTC)
 #: UTC offsets a time zone can have.
 MAX_UTC_OFFSET_MINUTES = 14 * 60
+
+#: Files SharePoint may rewrite on upload (property promotion writes its metadata into Office
+#: documents; some JPEGs are re-encoded), so their bytes and quickXorHash differ from the
+#: source's: OneDrive/onedrive-api-docs #935, abraunegg/onedrive #2654 (doc, docx, xls, xlsx),
+#: microsoftgraph/microsoft-graph-docs-contrib #8903 (JPEG headers).
+REWRITTEN_ON_UPLOAD = frozenset(
+    {".doc", ".docx", ".docm", ".dotx", ".xls", ".xlsx", ".xlsm", ".xltx", ".ppt", ".pptx",
+     ".pptm", ".potx", ".jpg", ".jpeg"}
+)  # fmt: skip
+OFFICE_PROMOTED = frozenset(e for e in REWRITTEN_ON_UPLOAD if e not in (".jpg", ".jpeg"))

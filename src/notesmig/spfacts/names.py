@@ -19,6 +19,19 @@ _INVISIBLE = frozenset(
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
 
 
+#: A file or folder name SharePoint refuses (not counting the library-root "forms" rule), as one
+#: regular expression: what a validation suite can check without calling into notesmig.
+REFUSED_NAME_PATTERN = (
+    r'(?i)^$|^ | $|\.$|["*:<>?/\\|\x00-\x1f]'
+    r"|^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\..*)?$|^\.lock$|^desktop\.ini$|_vti_|^~\$"
+)
+
+
+def decoded_path(site_path: str, library: str, folder: str, name: str) -> str:
+    """A file's decoded path as SharePoint counts it against its 400 characters."""
+    return "/".join(p for p in (site_path.strip("/"), library, folder, name) if p)
+
+
 def encode_internal_name(name: str) -> str:
     """SharePoint's internal (API) name for a column: ``Notes UNID`` -> ``Notes_x0020_UNID``,
     ``出張先`` -> ``_x51fa__x5f35__x5148_``, cut to 32 characters."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from notesmig.spfacts.limits import MAX_DECODED_PATH
-from notesmig.spfacts.names import safe_file_name, shorten
+from notesmig.spfacts.names import decoded_path, safe_file_name, shorten
 
 #: A file's identity, whatever its name: (document UNID, file key).
 FileIdentity = tuple[str, str]
@@ -41,7 +41,7 @@ class FolderNames:
         if before is not None and (before[0], before[1].casefold()) == (library, folder.casefold()):
             return before[2]
         taken = self.used.setdefault((library, folder.casefold()), set())
-        prefix = "/".join(p for p in (self.site_path.strip("/"), library, folder) if p)
+        prefix = decoded_path(self.site_path, library, folder, "")
         budget = MAX_DECODED_PATH - len(prefix) - 1
         if budget < 12:
             raise ValueError(f"the folder path {prefix!r} leaves no room for file names")

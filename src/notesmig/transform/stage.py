@@ -20,6 +20,7 @@ from notesmig.dxl.model import AclEntry, NotesDocument
 from notesmig.dxl.records import document_from_json, document_sha256
 from notesmig.extract import DOCUMENTS_FILE, SUMMARY_FILE
 from notesmig.ledger import DocumentRecord, Ledger
+from notesmig.ledger.evidence import ExportFact
 from notesmig.mapping.model import Mapping
 from notesmig.records import ItemRow, write_records
 from notesmig.transform.access import DatabaseAcl
@@ -144,6 +145,16 @@ def _record(
     for database, found in by_database.items():
         title, source, file_sha256 = sources.get(database, (None, None, None))
         database_id = ledger.register_database(database, title, source, file_sha256)
+        ledger.record_sources(
+            database_id,
+            [
+                ExportFact(str(f["file"]), f.get("sha256"), int(f.get("bytes") or 0),
+                           int(f.get("documents") or 0))
+                for f in summary["files"]
+                if (f.get("replica_id") or "").upper() == database
+            ],
+            merged=result.counts[database].merged if database in result.counts else 0,
+        )  # fmt: skip
         ledger.record_extracted(
             database_id,
             (

@@ -1,0 +1,128 @@
+"""The auditors' report after a real migration into the emulator (which rewrites Office files as
+SharePoint does), read in headless Chromium: nothing leaves the machine, Japanese renders in
+Noto CJK, and every number on the page is the ledger's."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from pathlib import Path
+
+from notesmig.ledger import Ledger
+from notesmig.pipeline import StageSettings
+from notesmig.pipeline.stages import reconcile_replica
+from notesmig.report.render import write_report
+from notesmig.sample.corpus import SampleFile
+from notesmig.sharepoint.client import GraphEndpoint
+from tests.browser import ARTIFACTS, browser_page
+from tests.migration import emulator_for, mappings_for, migrate
+
+TRIPS = "B82634FA404574D2"
+LIBRARY = "58D6B8A63270688E"
+OUTCOME_ROWS = {"検証済み": "verified", "移行済み・未照合": "loaded", "未移行": "not-loaded",
+                "不一致": "mismatched", "保留": "quarantined", "対象外": "excluded"}  # fmt: skip
+
+
+def test_the_report_is_the_ledger_in_the_browser_and_asks_no_other_host(
+    sample_corpus: list[SampleFile], tmp_path: Path
+) -> None:
+    mappings = mappings_for(sample_corpus, tmp_path / "mappings")
+    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    drop = sample_corpus[0].path.parent
+    with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0",
+                      "--rewrite-office-files") as emulator:  # fmt: skip
+        summary = migrate([drop], mappings, tmp_path / "work", graph_url=emulator.graph_url,
+                          db_url=ledger_url)  # fmt: skip
+        settings = StageSettings(work=tmp_path / "work", mappings=mappings, ledger_url=ledger_url,
+                                 graph=GraphEndpoint(emulator.graph_url), ru_per_minute=0)  # fmt: skip
+        reconciled = {
+            v.replica_id: reconcile_replica(v.replica_id, settings) for v in summary.validated
+        }
+    # SharePoint's property promotion is its own category, never a silent pass or a failure.
+    assert summary.load.files_rewritten > 0
+    assert reconciled[LIBRARY].verdicts.get("file-rewritten", 0) > 0
+    assert all(r.failed == 0 for r in reconciled.values())
+
+    out = tmp_path / "report"
+    ledger = Ledger(ledger_url)
+    written = write_report(ledger, out)
+    status = {s.replica_id: s for s in ledger.status()}
+    assert written.balanced and written.pages == 2 * (1 + len(status))
+
+    # exceptions.csv: UTF-8 with a byte-order mark, one row per document not verified.
+    raw = (out / "exceptions.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw[3:].decode("utf-8"))))
+    assert list(rows[0]) == ["database", "unid", "form", "verdict", "reason", "detail"]
+    held = [r for r in rows if r["verdict"] == "quarantined"]
+    assert len(held) == sum(s.quarantined for s in status.values()) == 3
+    assert all(r["database"] == TRIPS and r["reason"].startswith("閲覧制限あり") for r in held)
+    rewritten = [r for r in rows if r["verdict"] == "file-rewritten"]
+    assert rewritten and all("quickXorHash" in r["detail"] for r in rewritten)
+
+    # evidence.json: the sources' and the files' hashes, versions, counts.
+    evidence = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
+    sources = {Path(s["path"]).name: s["sha256"] for s in evidence["sources"]}
+    assert sources == {
+        f.path.name: hashlib.sha256(f.path.read_bytes()).hexdigest() for f in sample_corpus
+    }
+    assert evidence["files"]["exceptions.csv"] == hashlib.sha256(raw).hexdigest()
+    assert evidence["versions"]["great-expectations"] and evidence["versions"]["notesmig"]
+    # Made again from the same ledger, the report's data are the same bytes.
+    again = write_report(ledger, tmp_path / "again")
+    assert again.exceptions == written.exceptions
+    for name in ("exceptions.csv", "ledger-export.json"):
+        assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes()
+    ledger.close()
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    requests: list[str] = []
+    with browser_page(requests) as page:
+        page.goto((out / "index.html").as_uri())
+        assert page.get_by_role("heading", level=1).inner_text() == "移行検証レポート"
+        assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK JP\"', '検証')")
+        overall = page.get_by_role("table", name="文書の結果")
+        for label, outcome in OUTCOME_ROWS.items():
+            cell = overall.get_by_role("row", name=re.compile(f"^{label} ")).get_by_role("cell")
+            expected = sum(
+                s.states.get(outcome, 0) if outcome in ("verified", "loaded", "quarantined",
+                                                        "excluded") else 0
+                for s in status.values()
+            )  # fmt: skip
+            assert int(cell.inner_text()) == expected, label
+        page.screenshot(path=str(ARTIFACTS / "report-index-ja.png"), full_page=True)
+
+        page.get_by_role("link", name="出張申請").click()
+        page.wait_for_load_state()
+        trips = page.get_by_role("table", name="文書の結果")
+        cells = {
+            label: int(trips.get_by_role("row", name=re.compile(f"^{label} ")).get_by_role(
+                "cell").inner_text())
+            for label in OUTCOME_ROWS
+        }  # fmt: skip
+        assert cells["検証済み"] == status[TRIPS].states["verified"] == 17
+        assert cells["保留"] == status[TRIPS].quarantined == 3
+        balance = page.get_by_role("status").inner_text()
+        assert "— 一致" in balance and "数が合いません" not in balance
+        restricted = page.get_by_role("table", name="閲覧制限のある文書").get_by_role("row")
+        assert restricted.count() == 1 + status[TRIPS].restricted_loaded
+        page.screenshot(path=str(ARTIFACTS / "report-trips-ja.png"), full_page=True)
+        page.pdf(path=str(ARTIFACTS / "report-trips-ja.pdf"), format="A4")
+
+        page.get_by_role("link", name="English").click()
+        page.wait_for_load_state()
+        assert page.get_by_role("heading", level=1).inner_text().startswith("出張申請")
+        assert page.get_by_role("table", name="Outcome of every document").is_visible()
+        page.screenshot(path=str(ARTIFACTS / "report-trips-en.png"), full_page=True)
+
+        page.get_by_role("link", name="Open the GX Data Docs").click()
+        page.wait_for_load_state()
+        assert "Expectation" in page.content() or "expectation" in page.content()
+        page.screenshot(path=str(ARTIFACTS / "report-data-docs.png"))
+    # Every page, stylesheet, script and image came from the report's own folder.
+    assert requests and all(url.startswith(out.as_uri()) for url in requests), [
+        u for u in requests if not u.startswith(out.as_uri())
+    ]
