@@ -15,7 +15,7 @@ export UV_PYTHON := $(PYTHON)
 # Use the platform certificate store (it carries any site CA, e.g. behind a TLS proxy).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: env demo test lint format bench-extract bench-emulator bench-load clean
+.PHONY: env demo demo-ui test lint format bench-extract bench-emulator bench-load clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -33,8 +33,10 @@ env: $(STAMP) $(ASSETS)
 
 DEMO := $(abspath $(BUILD)/demo)
 DEMO_PORT ?= 8765
+DEMO_UI_PORT ?= 8080
 DEMO_ENV := AIRFLOW_HOME=$(DEMO)/airflow AIRFLOW__CORE__LOAD_EXAMPLES=False \
-	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags AIRFLOW__LOGGING__BASE_LOG_FOLDER=$(DEMO)/airflow/logs \
+	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
+	AIRFLOW__LOGGING__BASE_LOG_FOLDER=$(DEMO)/airflow/logs \
 	NOTESMIG_DROP_FOLDER=$(DEMO)/sample NOTESMIG_MAPPINGS=$(DEMO)/mappings NOTESMIG_WORK=$(DEMO)/stages \
 	NOTESMIG_DB_URL=sqlite:///$(DEMO)/ledger.sqlite3 NOTESMIG_GRAPH_URL=http://127.0.0.1:$(DEMO_PORT)/v1.0
 
@@ -54,7 +56,9 @@ demo: env
 	$(BIN)/notesmig emulator serve --port $(DEMO_PORT) --data $(DEMO)/emulator \
 		--users $(DEMO)/sample/users.csv --groups $(DEMO)/sample/entra-groups.csv > $(DEMO)/emulator.log 2>&1 & echo $$! > $(DEMO)/emulator.pid
 	sleep 2
-	$(DEMO_ENV) $(BIN)/airflow dags test notes_migration > $(DEMO)/dag-run.log 2>&1 \
+	$(DEMO_ENV) $(BIN)/airflow dags test notes_discovery > $(DEMO)/discovery-run.log 2>&1 \
+		|| (kill `cat $(DEMO)/emulator.pid`; tail -30 $(DEMO)/discovery-run.log; exit 1)
+	$(DEMO_ENV) $(BIN)/airflow dags test notes_migration --conf '{"wave": "demo"}' > $(DEMO)/dag-run.log 2>&1 \
 		|| (kill `cat $(DEMO)/emulator.pid`; tail -30 $(DEMO)/dag-run.log; exit 1)
 	kill `cat $(DEMO)/emulator.pid`
 	@grep -o "DagRun Finished: dag_id=notes_migration.*state=[a-z]*" $(DEMO)/dag-run.log | sed 's/,.*state=/: /'
@@ -68,9 +72,22 @@ demo: env
 	@echo "  held back and why:                 $(DEMO)/stages/*/transformed/quarantine.jsonl"
 	@echo "  mappings (drafts to review):       $(DEMO)/mappings"
 	@echo "  Airflow run log and task logs:     $(DEMO)/dag-run.log, $(DEMO)/airflow/logs"
+	@echo "  inventory (notes_discovery):       $(DEMO)/stages/inventory/index.html"
+	@echo "Airflow UI on these results (trigger form, Migration view under 閲覧 / Browse > Notes 移行):"
+	@echo "  make demo-ui   then http://localhost:$(DEMO_UI_PORT), user admin, password in"
+	@echo "  $(DEMO)/airflow/simple_auth_manager_passwords.json.generated"
+
+# The Airflow UI (airflow standalone) on the demo's results, with the emulator, until Ctrl-C.
+demo-ui: env
+	@test -d $(DEMO)/airflow || (echo "make demo first"; exit 1)
+	$(BIN)/notesmig emulator serve --port $(DEMO_PORT) --data $(DEMO)/emulator \
+		--users $(DEMO)/sample/users.csv --groups $(DEMO)/sample/entra-groups.csv > $(DEMO)/emulator.log 2>&1 & \
+		trap "kill $$!" EXIT INT TERM; \
+		$(DEMO_ENV) AIRFLOW__API__PORT=$(DEMO_UI_PORT) \
+		$(BIN)/airflow standalone
 
 test: env
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto --durations=15
 
 lint: env
 	$(BIN)/ruff check .

@@ -1,60 +1,53 @@
-"""Notes databases in a drop folder, migrated into SharePoint Online: one mapped task group each
-(extract, transform, validate, load, reconcile, report), then the overall report.
+"""Notes databases migrated into SharePoint Online: a trigger form a migration team fills in
+(which databases, the wave, a dry run, the target site), then one mapped task group per
+database (extract, transform, validate, load, reconcile, report) and the overall report.
 
-The DAG only wires stages together; all logic is in ``notesmig.pipeline``. XCom carries paths
-and counts, never documents. Terminal errors (a wrong mapping, a refused column) fail the task
-at once; anything else is retried.
+The DAG only wires stages together; all logic is in ``notesmig``. Folders come from the
+deployment's configuration and Graph and the ledger from Airflow connections
+(``notesmig.hooks.deployment``): nothing a user types can send the tenant's token elsewhere or
+show the ledger's password. XCom carries paths and counts, never documents. Only transient
+errors are retried; anything else fails at once with its reason.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from airflow.sdk import Param, dag, task, task_group
+from airflow.sdk import Asset, AssetAlias, Param, dag, get_current_context, task, task_group
 
-DEFAULTS = {
-    "drop_folder": os.environ.get("NOTESMIG_DROP_FOLDER", "build/demo/sample"),
-    "mapping_folder": os.environ.get("NOTESMIG_MAPPINGS", "build/demo/mappings"),
-    "work_folder": os.environ.get("NOTESMIG_WORK", "build/demo/stages"),
-    "db_url": os.environ.get("NOTESMIG_DB_URL", "sqlite:///build/demo/ledger.sqlite3"),
-    "graph_url": os.environ.get("NOTESMIG_GRAPH_URL", "http://127.0.0.1:8765/v1.0"),
-    "ru_per_minute": int(os.environ.get("NOTESMIG_RU_PER_MINUTE", "2400")),
-    # Slots of the sharepoint_graph pool: load tasks at once, each with its share of the budget.
-    "concurrent_loads": int(os.environ.get("NOTESMIG_CONCURRENT_LOADS", "4")),
-    # An Airflow connection of type msgraph for a real tenant; empty: the emulator.
-    "graph_conn_id": os.environ.get("NOTESMIG_GRAPH_CONN_ID", ""),
-}
+WORK = Path(os.environ.get("NOTESMIG_WORK", "build/demo/stages"))
+MIGRATED = AssetAlias("notesmig-migrated-databases")
 
 
-def _settings(params: dict[str, Any]) -> Any:
-    from pathlib import Path
-
-    from notesmig.pipeline import StageSettings
-    from notesmig.sharepoint.client import GraphEndpoint
-    from notesmig.sharepoint.credentials import GraphCredentials
-
-    credentials = None
-    if params.get("graph_conn_id"):
-        from airflow.sdk import BaseHook
-
-        connection = BaseHook.get_connection(params["graph_conn_id"])
-        credentials = GraphCredentials.from_connection(
-            connection.login, connection.password, connection.extra_dejson, connection.host
-        )
-    url = params["graph_url"] if credentials is None else credentials.graph_url
-    return StageSettings(
-        work=Path(params["work_folder"]),
-        mappings=Path(params["mapping_folder"]),
-        ledger_url=params["db_url"],
-        graph=GraphEndpoint(url, credentials, os.environ.get("NOTESMIG_GRAPH_TOKEN", "emulator")),
-        ru_per_minute=int(params["ru_per_minute"]),
-        concurrent_loads=int(params.get("concurrent_loads", 1)),
-    )
+def _discovered() -> dict[str, str]:
+    """The databases the discovery found (key -> title), read cheaply at parse time."""
+    try:
+        data = json.loads((WORK / "inventory" / "inventory.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {d["key"]: d.get("title") or d["key"] for d in data.get("databases", [])}
 
 
-def _run(stage: str, record: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+DISCOVERED = _discovered()
+
+
+def _context() -> tuple[dict[str, Any], str]:
+    context = get_current_context()
+    return dict(context["params"]), str(context["run_id"])
+
+
+def _settings() -> Any:
+    from notesmig.hooks.deployment import stage_settings
+
+    params, run_id = _context()
+    return stage_settings(run_id=run_id, wave=params.get("wave"), site=params.get("site"))
+
+
+def _run(stage: str, record: dict[str, Any]) -> dict[str, Any]:
     """Run a notesmig stage on the previous stage's record; only transient errors are retried."""
     from airflow.exceptions import AirflowFailException
 
@@ -76,14 +69,17 @@ def _run(stage: str, record: dict[str, Any], params: dict[str, Any]) -> dict[str
         "reconcile_database": LoadedDatabase,
     }
     try:
-        settings = _settings(params)
-        result = getattr(stages, stage)(inputs[stage].model_validate(record), settings)
+        result = getattr(stages, stage)(inputs[stage].model_validate(record), _settings())
         if isinstance(result, tuple):
             result = result[0]
         if stage == "extract_database":
             broken = [f for f in result.files if f.failed]
             if broken:
-                raise DxlError("the export could not be read to its end", _position(broken[0]))
+                from notesmig.errors import SourcePosition
+
+                raise DxlError(
+                    "the export could not be read to its end", SourcePosition(Path(broken[0].path))
+                )
         if stage == "validate_database" and result.stopped:
             from notesmig.validate.stage import ValidationStoppedError, stop_message
 
@@ -110,24 +106,12 @@ def _run(stage: str, record: dict[str, Any], params: dict[str, Any]) -> dict[str
         raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _report(replica_id: str | None, params: dict[str, Any]) -> dict[str, Any]:
-    from notesmig.pipeline import stages
+def _skip_if_dry_run(what: str) -> None:
+    from airflow.exceptions import AirflowSkipException
 
-    settings = _settings(params)
-    if replica_id is None:
-        written = stages.report_all(settings)
-    else:
-        written = stages.report_database(replica_id, settings)
-    output: dict[str, Any] = written.model_dump(mode="json")
-    return output
-
-
-def _position(file: Any) -> Any:
-    from pathlib import Path
-
-    from notesmig.errors import SourcePosition
-
-    return SourcePosition(Path(file.path))
+    params, _run_id = _context()
+    if params.get("dry_run"):
+        raise AirflowSkipException(f"試行のため{what}しません / dry run: no {what}")
 
 
 @dag(
@@ -137,9 +121,45 @@ def _position(file: Any) -> Any:
     start_date=datetime(2025, 1, 1),
     catchup=False,
     tags=["notesmig"],
+    # One run at a time (the ledger's lease per database also keeps the command line out).
+    max_active_runs=1,
     params={
-        name: Param(value, type="integer" if isinstance(value, int) else "string")
-        for name, value in DEFAULTS.items()
+        "databases": Param(
+            sorted(DISCOVERED),
+            type="array",
+            items={"type": "string"},
+            examples=sorted(DISCOVERED),
+            values_display={k: f"{t} ({k})" for k, t in DISCOVERED.items()},
+            title="移行するデータベース / Databases to migrate",
+            description_md=(
+                "受け取りフォルダーで見つかったデータベース（`notes_discovery` の棚卸し）。 / "
+                "The databases found in the drop folder (the `notes_discovery` inventory)."
+            ),
+        ),
+        "wave": Param(
+            None,
+            type=["null", "string"],
+            maxLength=64,
+            title="ウェーブ / Wave",
+            description_md="台帳に記録する移行の波の名前（例 W1）。 / The wave's name (e.g. W1).",
+        ),
+        "dry_run": Param(
+            False,
+            type="boolean",
+            title="試行（SharePoint に書き込まない） / Dry run (no writes to SharePoint)",
+            description_md=(
+                "抽出・変換・検証・レポートのみ。 / Extract, transform, validate and report only."
+            ),
+        ),
+        "site": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^[A-Za-z0-9.-]+:/sites/[^/\s]+$",
+            title="移行先サイト / Target site",
+            description_md=(
+                "`host:/sites/NAME`。空ならマッピングのサイト。 / Empty: each mapping's site."
+            ),
+        ),
     },
     default_args={
         "retries": 3,
@@ -149,56 +169,77 @@ def _position(file: Any) -> Any:
 )
 def notes_migration() -> None:
     @task
-    def discover(params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        from pathlib import Path
+    def discover() -> list[dict[str, Any]]:
+        from airflow.exceptions import AirflowFailException
 
+        from notesmig.hooks.deployment import folder
         from notesmig.pipeline import discover_databases
 
-        assert params is not None
-        return [
-            d.model_dump(mode="json") for d in discover_databases([Path(params["drop_folder"])])
-        ]
+        params, _run_id = _context()
+        chosen = list(params.get("databases") or [])
+        if not chosen:
+            raise AirflowFailException("データベースが選ばれていません / no database was chosen")
+        found = {
+            d.key: d
+            for d in discover_databases([folder("NOTESMIG_DROP_FOLDER", "build/demo/sample")])
+        }
+        missing = sorted(set(chosen) - set(found))
+        if missing:
+            raise AirflowFailException(
+                "受け取りフォルダーにありません / not in the drop folder: " + ", ".join(missing)
+            )
+        return [found[key].model_dump(mode="json") for key in sorted(chosen)]
 
     @task_group
     def migrate_database(source: dict[str, Any]) -> None:
         @task
-        def extract(source: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
-            return _run("extract_database", source, params or {})
+        def extract(source: dict[str, Any]) -> dict[str, Any]:
+            return _run("extract_database", source)
 
         @task
-        def transform(
-            extracted: dict[str, Any], params: dict[str, Any] | None = None
-        ) -> dict[str, Any]:
-            return _run("transform_database", extracted, params or {})
+        def transform(extracted: dict[str, Any]) -> dict[str, Any]:
+            return _run("transform_database", extracted)
 
         @task
-        def validate(
-            transformed: dict[str, Any], params: dict[str, Any] | None = None
-        ) -> dict[str, Any]:
-            return _run("validate_database", transformed, params or {})
+        def validate(transformed: dict[str, Any]) -> dict[str, Any]:
+            return _run("validate_database", transformed)
 
         @task(pool="sharepoint_graph")
-        def load(validated: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
-            return _run("load_database", validated, params or {})
+        def load(validated: dict[str, Any]) -> dict[str, Any]:
+            _skip_if_dry_run("移行")
+            return _run("load_database", validated)
 
-        @task(pool="sharepoint_graph")
-        def reconcile(
-            loaded: dict[str, Any], params: dict[str, Any] | None = None
-        ) -> dict[str, Any]:
-            return _run("reconcile_database", loaded, params or {})
+        @task(pool="sharepoint_graph", outlets=[MIGRATED])
+        def reconcile(loaded: dict[str, Any]) -> dict[str, Any]:
+            _skip_if_dry_run("照合")
+            reconciled = _run("reconcile_database", loaded)
+            params, _run_id = _context()
+            key = reconciled["replica_id"]
+            get_current_context()["outlet_events"][MIGRATED].add(
+                Asset(name=f"notes-db-{key}", uri=f"x-notesmig://databases/{key}"),
+                extra={"verdicts": reconciled["verdicts"], "wave": params.get("wave")},
+            )
+            return reconciled
 
         # The database's report is written whatever happened before it: held back, stopped
         # and mismatched documents are what auditors most need to see.
         @task(trigger_rule="all_done")
-        def report(source: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
-            return _report(str(source["key"]), params or {})
+        def report(source: dict[str, Any]) -> dict[str, Any]:
+            from notesmig.pipeline import stages
 
-        reconciled = reconcile(load(validate(transform(extract(source)))))
-        reconciled >> report(source)
+            written = stages.report_database(str(source["key"]), _settings())
+            output: dict[str, Any] = written.model_dump(mode="json")
+            return output
+
+        reconcile(load(validate(transform(extract(source))))) >> report(source)
 
     @task(trigger_rule="all_done")
-    def overall_report(params: dict[str, Any] | None = None) -> dict[str, Any]:
-        return _report(None, params or {})
+    def overall_report() -> dict[str, Any]:
+        from notesmig.pipeline import stages
+
+        written = stages.report_all(_settings())
+        output: dict[str, Any] = written.model_dump(mode="json")
+        return output
 
     migrate_database.expand(source=discover()) >> overall_report()
 

@@ -48,9 +48,37 @@ def is_transient(exc: BaseException) -> bool:
         return False
     if isinstance(exc, ConnectionError | TimeoutError):
         return True
-    # An httpx error can only exist if httpx was imported; looking it up keeps this module light.
+    # An httpx or SQLAlchemy error can only exist if its library was imported; looking it up
+    # keeps this module light. A lost or busy database connection (a restarted PostgreSQL, a
+    # locked SQLite file) is worth another try; a refused password is not.
     httpx = sys.modules.get("httpx")
-    return httpx is not None and isinstance(exc, httpx.TransportError)
+    if httpx is not None and isinstance(exc, httpx.TransportError):
+        return True
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is None:
+        return False
+    if isinstance(exc, sqlalchemy_exc.InterfaceError):
+        return True
+    if isinstance(exc, sqlalchemy_exc.OperationalError):
+        # A lost or busy connection, not a refused password or a missing database.
+        said = str(exc).lower()
+        if any(m in said for m in ("authentication failed", "does not exist", "no such table")):
+            return False
+        return bool(exc.connection_invalidated) or any(m in said for m in _LOST_CONNECTION)
+    return False
+
+
+#: What a database driver says when a retry may find the connection again.
+_LOST_CONNECTION = (
+    "database is locked",
+    "server closed the connection",
+    "connection refused",
+    "could not connect",
+    "terminating connection",
+    "connection reset",
+    "timeout",
+    "timed out",
+)
 
 
 @dataclass(frozen=True)

@@ -419,6 +419,57 @@ class WrittenReport(Record):
     balanced: bool
 
 
+# -- discovery ----------------------------------------------------------------------------
+
+#: The discovery's class of a database (``notesmig.pipeline.inventory`` says why).
+Complexity = Literal[
+    "simple-list", "document-library", "workflow-with-security", "needs-design-work"
+]
+
+
+class AclFact(Record):
+    name: str
+    level: str
+    roles: list[str] = Field(default_factory=list)
+
+
+class InventoryEntry(Record):
+    """One Notes database found in the drop folder."""
+
+    key: str
+    replica_id: str | None
+    title: str | None
+    files: list[str]
+    bytes: int
+    documents: int
+    forms: dict[str, int]
+    responses: int
+    attachments: int
+    attachment_bytes: int
+    richtext_items: int
+    unconverted: dict[str, int]
+    readers_documents: int
+    authors_documents: int
+    acl: list[AclFact]
+    roles: list[str]
+    errors: int
+    complexity: Complexity
+    #: Why this class (Japanese / English).
+    reasons: list[str]
+    #: The mapping file for it, and the draft written when it had none.
+    mapping: str | None = None
+    draft: str | None = None
+
+
+class Inventory(Record):
+    """The discovery's inventory of a drop folder (``inventory.json``)."""
+
+    schema_name: ClassVar[str] = "inventory"
+    generated_at: str
+    drop_folder: str
+    databases: list[InventoryEntry]
+
+
 #: Every record with a schema of its own, by schema name.
 SCHEMA_RECORDS: tuple[type[Record], ...] = (
     SourceDatabase,
@@ -437,6 +488,7 @@ SCHEMA_RECORDS: tuple[type[Record], ...] = (
     Verdict,
     ReconciledDatabase,
     WrittenReport,
+    Inventory,
 )
 
 

@@ -1,4 +1,5 @@
-"""The Airflow DAG: it imports cleanly and fast, and a real run migrates the sample."""
+"""The Airflow DAGs: they import cleanly and fast and offer a trigger form a migration team can
+fill in. Real runs, on a real deployment, are in ``tests/deploy/test_scale_out.py``."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from notesmig.ledger import Ledger
+from notesmig.pipeline.inventory import take_inventory, write_inventory
 from notesmig.sample.corpus import SampleFile
-from tests.migration import emulator_for, mappings_for, read_back
+from tests.migration import mappings_for
 
 ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_KEYS = ["1E9675FC9921B17D", "4BFEA2B6D741A32A", "58D6B8A63270688E", "B82634FA404574D2"]
 
 
 def airflow_env(home: Path, **extra: str) -> dict[str, str]:
@@ -30,81 +30,75 @@ def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
                           timeout=600, check=False)  # fmt: skip
 
 
-def test_the_dag_imports_without_errors_and_parses_fast(tmp_path: Path) -> None:
+PARSE = (
+    "import json, os, sys, time\n"
+    "import airflow.sdk  # Airflow's own import is not the DAG files' parse time\n"
+    "from airflow.dag_processing.dagbag import DagBag\n"
+    "started = time.perf_counter()\n"
+    "bag = DagBag(dag_folder=os.environ['AIRFLOW__CORE__DAGS_FOLDER'])\n"
+    "seconds = time.perf_counter() - started\n"
+    "dag = bag.dags['notes_migration']\n"
+    "params = {k: dag.params.get_param(k).dump() for k in dag.params.keys()}\n"
+    "print(json.dumps({'errors': {k: str(v) for k, v in bag.import_errors.items()},\n"
+    "    'dags': sorted(bag.dag_ids), 'seconds': seconds,\n"
+    "    'tasks': sorted(t.task_id for t in dag.tasks),\n"
+    "    'pools': {t.task_id: t.pool for t in dag.tasks},\n"
+    "    'retries': dag.get_task('migrate_database.load').retries,\n"
+    "    'max_active_runs': dag.max_active_runs, 'params': params,\n"
+    "    'discovery': sorted(t.task_id for t in bag.dags['notes_discovery'].tasks),\n"
+    "    'emulator': [m for m in sys.modules if m.startswith('notesmig.emulator')]},\n"
+    "    default=str))\n"
+)
+
+
+def test_the_trigger_form_offers_the_discovered_databases(
+    sample_corpus: list[SampleFile], tmp_path: Path
+) -> None:
+    drop = sample_corpus[0].path.parent
+    mappings = mappings_for(sample_corpus, tmp_path / "mappings")
+    write_inventory(take_inventory(drop, mappings), tmp_path / "work" / "inventory")
     done = run_python(
-        "import json, os, sys, time\n"
-        "import airflow.sdk  # Airflow's own import is not the DAG file's parse time\n"
-        "from airflow.dag_processing.dagbag import DagBag\n"
-        "started = time.perf_counter()\n"
-        "bag = DagBag(dag_folder=os.environ['AIRFLOW__CORE__DAGS_FOLDER'])\n"
-        "seconds = time.perf_counter() - started\n"
-        "dag = bag.dags['notes_migration']\n"
-        "print(json.dumps({'errors': {k: str(v) for k, v in bag.import_errors.items()},\n"
-        "                  'dags': sorted(bag.dag_ids), 'seconds': seconds,\n"
-        "                  'tasks': sorted(t.task_id for t in dag.tasks),\n"
-        "                  'pool': dag.get_task('migrate_database.load').pool,\n"
-        "                  'params': sorted(dag.params.keys()),\n"
-        "                  'emulator': [m for m in sys.modules if m.startswith('notesmig.emulator')]}))\n",
-        airflow_env(tmp_path),
+        PARSE, airflow_env(tmp_path / "airflow", NOTESMIG_WORK=str(tmp_path / "work"))
     )
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report["errors"] == {} and report["dags"] == ["notes_migration"]
+    assert report["errors"] == {} and report["dags"] == ["notes_discovery", "notes_migration"]
     assert report["seconds"] < 1.0
     assert report["tasks"] == ["discover", "migrate_database.extract", "migrate_database.load",
                                "migrate_database.reconcile", "migrate_database.report",
                                "migrate_database.transform", "migrate_database.validate",
                                "overall_report"]  # fmt: skip
-    assert report["pool"] == "sharepoint_graph"
+    assert report["discovery"] == ["inventory"]
+    graph_tasks = {t for t, pool in report["pools"].items() if pool == "sharepoint_graph"}
+    assert graph_tasks == {"migrate_database.load", "migrate_database.reconcile"}
+    assert report["max_active_runs"] == 1 and report["retries"] == 3
     assert report["emulator"] == []  # production code never imports the emulator
-    assert report["params"] == ["concurrent_loads", "db_url", "drop_folder", "graph_conn_id", "graph_url", "mapping_folder", "ru_per_minute", "work_folder"]  # fmt: skip
+    params = report["params"]
+    # No paths, URLs or credentials to type: what to migrate, the wave, a dry run, the site.
+    assert sorted(params) == ["databases", "dry_run", "site", "wave"]
+    databases = params["databases"]
+    assert databases["value"] == SAMPLE_KEYS
+    assert databases["schema"]["examples"] == SAMPLE_KEYS
+    assert databases["schema"]["values_display"]["B82634FA404574D2"] == (
+        "出張申請 (B82634FA404574D2)"
+    )
+    for name, param in params.items():
+        title, description = param["schema"]["title"], param["schema"]["description_md"]
+        assert " / " in title and " / " in description, name  # Japanese, then English
+        assert any("\u3040" <= c <= "\u9fff" for c in title), name
+    # Optional strings default to None, never "" (the form would disable Trigger).
+    assert params["wave"]["value"] is None and params["wave"]["schema"]["type"] == [
+        "null",
+        "string",
+    ]
+    assert params["site"]["value"] is None and params["dry_run"]["value"] is False
 
 
-@pytest.mark.slow
-def test_dag_test_migrates_the_sample(sample_corpus: list[SampleFile], tmp_path: Path) -> None:
-    mappings = mappings_for(sample_corpus, tmp_path / "mappings")
-    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
-    with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0") as emulator:
-        env = airflow_env(
-            tmp_path / "airflow", NOTESMIG_DROP_FOLDER=str(sample_corpus[0].path.parent),
-            NOTESMIG_MAPPINGS=str(mappings), NOTESMIG_WORK=str(tmp_path / "work"),
-            NOTESMIG_DB_URL=ledger_url, NOTESMIG_GRAPH_URL=emulator.graph_url,
-            NOTESMIG_RU_PER_MINUTE="0",  # pacing has its own tests; here it would only wait
-        )  # fmt: skip
-        airflow = str(Path(sys.executable).with_name("airflow"))
-        for command in (
-            [airflow, "db", "migrate"],
-            [airflow, "pools", "set", "sharepoint_graph", "4", "Graph"],
-        ):
-            prepared = subprocess.run(
-                command, env=env, capture_output=True, text=True, timeout=300, check=False
-            )
-            assert prepared.returncode == 0, prepared.stderr[-2000:]
-        done = run_python(
-            "import os\n"
-            "from airflow.dag_processing.dagbag import DagBag\n"
-            "dag = DagBag(dag_folder=os.environ['AIRFLOW__CORE__DAGS_FOLDER']).dags['notes_migration']\n"
-            "run = dag.test()\n"
-            "print('STATE', run.state)\n",
-            env,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        assert "STATE success" in done.stdout
-        items, files = read_back(emulator.graph_url)
-    status = {s.title: s for s in Ledger(ledger_url).status()}
-    # Loaded, then read back from SharePoint and verified, every one.
-    assert {t: s.states.get("verified", 0) for t, s in status.items()} == {
-        "掲示板": 40, "文書ライブラリ": 12, "出張申請": 17, "火災ごみ減免申請": 10}  # fmt: skip
-    evidence = json.loads((tmp_path / "work" / "report" / "evidence.json").read_text())
-    assert {d["title"]: d["outcomes"]["verified"] for d in evidence["databases"]} == {
-        "掲示板": 40, "文書ライブラリ": 12, "出張申請": 17, "火災ごみ減免申請": 10}  # fmt: skip
-    assert all(d["balanced"] for d in evidence["databases"])
-    assert (tmp_path / "work" / "B82634FA404574D2" / "report" / "index.html").is_file()
-    # Restricted documents are loaded too, inside audience folders only their readers can open.
-    assert {t: len(v) for t, v in items.items()} == {
-        "掲示板": 40,
-        "文書ライブラリ": 12,
-        "出張申請": 17,
-        "火災ごみ減免申請": 10,
-    }
-    assert sum(len(v) for v in files.values()) == 16 + 35
+def test_without_an_inventory_the_form_still_parses(tmp_path: Path) -> None:
+    done = run_python(
+        PARSE, airflow_env(tmp_path / "airflow", NOTESMIG_WORK=str(tmp_path / "none"))
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["errors"] == {}
+    assert report["params"]["databases"]["value"] == []

@@ -592,6 +592,63 @@ def reconcile(
 
 
 @app.command()
+def forecast(
+    cutoff: Annotated[
+        str,
+        typer.Option(
+            help=both(
+                "切替日（例 R7.6、令和7年6月30日、2025-06-30）",
+                "The cutoff (e.g. R7.6, 令和7年6月30日, 2025-06-30).",
+            )
+        ),
+    ],
+    db_url: DbUrlOption = None,
+    ru_per_minute: Annotated[
+        int,
+        typer.Option(min=0, help=both("テナントのリソース単位/分", "Tenant budget per minute.")),
+    ] = 2400,
+    hours_per_day: Annotated[
+        float,
+        typer.Option(min=0.1, max=24, help=both("1 日に移行する時間", "Hours of loading a day.")),
+    ] = 24.0,
+    today: Annotated[
+        str | None, typer.Option(help=both("起点の日（既定は今日）", "Start day (default today)."))
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=both("JSON で出力", "JSON output."))
+    ] = False,
+) -> None:
+    """切替日までに終わるか / Will the rest fit before the cutoff: what is left per database at
+    the pace of earlier loads, against the budget (exit 1 when it does not fit)."""
+    from datetime import date  # noqa: PLC0415
+
+    from notesmig.cli.render import forecast_table  # noqa: PLC0415
+    from notesmig.pipeline.cutoff import CutoffError, parse_cutoff  # noqa: PLC0415
+    from notesmig.ui.forecast import forecast as make_forecast  # noqa: PLC0415
+    from notesmig.ui.progress import migration_progress  # noqa: PLC0415
+
+    try:
+        day = parse_cutoff(cutoff)
+        start = parse_cutoff(today) if today else date.today()
+    except CutoffError as exc:
+        error("日付を読めません", "not a date", str(exc))
+        _exit(2)
+    ledger = open_ledger(db_url)
+    try:
+        progress = migration_progress(ledger)
+    finally:
+        ledger.close()
+    found = make_forecast(progress, cutoff=day, today=start, budget_per_minute=ru_per_minute,
+                          hours_per_day=hours_per_day)  # fmt: skip
+    if as_json:
+        sys.stdout.write(found.model_dump_json(indent=2) + "\n")
+    else:
+        console.print(forecast_table(found))
+    if found.fits is False:
+        _exit(1)
+
+
+@app.command()
 def report(
     out: Annotated[
         Path, typer.Option("--out", help=both("レポートの出力フォルダー", "Folder to write into."))

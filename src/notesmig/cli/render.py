@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from notesmig.dxl.scan import FileReport
     from notesmig.ledger.store import DatabaseStatus
     from notesmig.records import DatabaseTotals, ReconciledDatabase
+    from notesmig.ui.forecast import Forecast
 
 # A progress bar is only worth drawing when reading takes noticeable time.
 PROGRESS_THRESHOLD = 32 << 20
@@ -228,5 +229,43 @@ def verdict_table(results: Sequence[ReconciledDatabase]) -> Table:
             result.title or "",
             *(str(result.verdicts.get(kind, 0)) for kind in kinds),
             str(result.repairs),
+        )
+    return made
+
+
+def forecast_table(found: Forecast) -> Table:
+    """The readiness forecast: per database what is left, when it finishes, whether it fits."""
+    verdicts = {True: both("間に合う", "fits"), False: both("間に合わない", "does NOT fit"),
+                None: both("見込みなし（実績なし）", "no estimate (nothing measured)")}  # fmt: skip
+    made = Table(
+        title=both(
+            f"切替日 {found.cutoff.isoformat()} まで {found.days_left} 日",
+            f"{found.days_left} days to the cutoff {found.cutoff.isoformat()}",
+        ),
+        caption=both(
+            f"実績 {found.documents_per_minute:.1f} 文書/分、{found.megabytes_per_minute:.1f} MB/分、"
+            f"文書あたり {found.units_per_document:.1f} 単位、上限 {found.budget_per_minute:,}/分",
+            f"measured {found.documents_per_minute:.1f} documents/min, "
+            f"{found.megabytes_per_minute:.1f} MB/min, {found.units_per_document:.1f} units a "
+            f"document, budget {found.budget_per_minute:,}/min",
+        ),
+    )
+    for label in (("データベース", "database"), ("タイトル", "title"), ("ウェーブ", "wave")):
+        made.add_column(both(*label))
+    for label in (("残り文書", "documents left"), ("残りファイル", "files left"),
+                  ("残り MB", "MB left"), ("所要（分）", "minutes"), ("完了予定", "finishes")):  # fmt: skip
+        made.add_column(both(*label), justify="right")
+    made.add_column(both("判定", "verdict"))
+    for entry in found.databases:
+        made.add_row(
+            entry.replica_id,
+            entry.title or "",
+            entry.wave or "",
+            str(entry.documents_left),
+            str(entry.files_left),
+            f"{entry.bytes_left / 1_048_576:.1f}",
+            "" if entry.minutes is None else f"{entry.minutes:.0f}",
+            entry.finishes.isoformat() if entry.finishes else "",
+            verdicts[entry.fits],
         )
     return made

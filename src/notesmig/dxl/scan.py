@@ -75,6 +75,9 @@ class FileReport:
     unconverted: Counter[str] = field(default_factory=Counter)
     design: Counter[str] = field(default_factory=Counter)
     profile_documents: int = 0
+    #: Documents with a Readers (or Authors) item that holds names: who may read (edit) them.
+    readers_documents: int = 0
+    authors_documents: int = 0
     errors: list[FileError] = field(default_factory=list)
     #: The export's own inventory (design notes with form fields, ACL), once read.
     database: DatabaseInfo | None = None
@@ -97,6 +100,10 @@ class FileReport:
             self.item_types[str(item.type)] += 1
             if str(item.type) == "richtext":
                 self.richtext_items += 1
+        if any(i.readers and i.values for i in document.items):
+            self.readers_documents += 1
+        if any(i.authors and i.values for i in document.items):
+            self.authors_documents += 1
         for attachment in document.attachments:
             self.attachments.append(
                 AttachmentSummary(
@@ -148,6 +155,8 @@ class FileReport:
             ],
             "acl_roles": list(self.database.roles) if self.database else [],
             "profile_documents": self.profile_documents,
+            "readers_documents": self.readers_documents,
+            "authors_documents": self.authors_documents,
             "errors": [e.as_json() for e in self.errors],
         }
 

@@ -6,6 +6,8 @@ transaction is ``BEGIN IMMEDIATE``, so writers queue rather than fail.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +27,8 @@ from notesmig.ledger.models import (
 
 DEFAULT_URL = "sqlite:///notesmig-ledger.sqlite3"
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: The advisory lock that serialises schema migrations on PostgreSQL ("notesmig" in ASCII).
+_UPGRADE_LOCK = 0x6E6F7465736D6967
 
 
 def alembic_config(connection: Connection) -> Config:
@@ -50,6 +54,10 @@ class LedgerBase:
     def upgrade(self) -> None:
         """Create or migrate the schema to the current version (Alembic)."""
         with self.engine.begin() as connection:
+            if self.engine.dialect.name == "postgresql":
+                # Workers starting together on a new ledger would each create the tables: the
+                # first migrates, the others wait for it and find the schema current.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_UPGRADE_LOCK})")
             command.upgrade(alembic_config(connection), "head")
 
     def close(self) -> None:
@@ -91,7 +99,17 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     # Autocommit at the driver level: SQLAlchemy's "begin" event issues BEGIN IMMEDIATE.
     connection.isolation_level = None
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # WAL stays with the file once set. Setting it on a new file needs a lock SQLite does not
+    # wait for (no busy handler), and other workers may be creating the same ledger: retry.
+    for attempt in range(100):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError:
+            if attempt == 99:
+                raise
+            time.sleep(0.05)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -86,6 +86,9 @@ class Run(Base):
     finished: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16), default="running")
     counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    #: The database a load or reconcile run was of, and the wave it belonged to.
+    database_id: Mapped[int | None] = mapped_column(ForeignKey("databases.id"))
+    wave: Mapped[str | None] = mapped_column(String(64))
 
 
 class Document(Base):
@@ -115,6 +118,8 @@ class Document(Base):
     #: reconciler expects to find in SharePoint.
     expected_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     list_title: Mapped[str | None] = mapped_column(String(255))
+    #: The migration wave its latest load belonged to.
+    wave: Mapped[str | None] = mapped_column(String(64))
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(
@@ -266,3 +271,29 @@ class VerdictRow(Base):
     differences: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     web_url: Mapped[str | None] = mapped_column(Text)
     checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DatabaseLease(Base):
+    """Who is loading a database now: a run holds it until it finishes or its lease expires,
+    so two runs (two DAG runs, a DAG run and the command line) never load one database at once."""
+
+    __tablename__ = "database_leases"
+
+    replica_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    #: Unix time the lease ends unless renewed.
+    expires: Mapped[float] = mapped_column(Float)
+
+
+class Budget(Base):
+    """A tenant's resource-unit token bucket, shared by every worker (one tenant, one budget)."""
+
+    __tablename__ = "budgets"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float, default=0.0)
+    #: Unix time the tokens were last counted.
+    updated: Mapped[float] = mapped_column(Float, default=0.0)
+    #: Until when everyone waits (a Retry-After the service sent to any worker).
+    paused_until: Mapped[float] = mapped_column(Float, default=0.0)
+    used: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -7,7 +7,8 @@ one is a no-op, and a document whose source hash changed is scheduled again as a
 
 The ledger is split by job: :mod:`.base` (connection, schema, runs), :mod:`.bulk` (a stage of a
 database at once), :mod:`.transitions` (one document at a time, claims), :mod:`.views`
-(reading), :mod:`.evidence` (sources, validations, verdicts).
+(reading), :mod:`.evidence` (sources, validations, verdicts), :mod:`.operations` (leases,
+the shared budget, runs per database).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from notesmig.ledger.base import DEFAULT_URL, LedgerBase
 from notesmig.ledger.bulk import BulkRecording
 from notesmig.ledger.evidence import Evidence
+from notesmig.ledger.operations import Operations
 from notesmig.ledger.transitions import Transitions
 from notesmig.ledger.values import Claimed, DatabaseStatus, DocumentRecord, worker_name
 from notesmig.ledger.views import Views
@@ -30,5 +32,5 @@ __all__ = [
 ]
 
 
-class Ledger(BulkRecording, Transitions, Views, Evidence):
+class Ledger(BulkRecording, Transitions, Views, Evidence, Operations):
     """Access to one ledger database (any SQLAlchemy URL)."""

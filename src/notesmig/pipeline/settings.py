@@ -49,6 +49,11 @@ class StageSettings:
     window_seconds: float = 60.0
     #: Whether the validation builds its Data Docs site (the auditors' evidence).
     data_docs: bool = True
+    #: Spend from the tenant's budget kept in the ledger, shared by every worker (Airflow),
+    #: rather than a budget of this process's own.
+    shared_budget: bool = False
+    #: The Airflow run this stage belongs to (the holder of its database's lease).
+    run_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.ru_per_minute < 0:

@@ -15,6 +15,7 @@ from notesmig.extract import extract
 from notesmig.ledger import Ledger
 from notesmig.mapping.model import Mapping
 from notesmig.pipeline.layout import DatabaseLayout
+from notesmig.pipeline.running import budget_for, database_lease, holder_name
 from notesmig.pipeline.settings import StageSettings, mask_url
 from notesmig.records import (
     DatabaseTotals,
@@ -28,7 +29,6 @@ from notesmig.records import (
     ValidatedDatabase,
     WrittenReport,
 )
-from notesmig.sharepoint.budget import ResourceBudget
 from notesmig.sharepoint.graph import Graph
 from notesmig.sharepoint.loader import Loader
 from notesmig.sharepoint.rest import RestEndpoint, SharePointRest
@@ -166,28 +166,43 @@ async def _load(
     ledger: Ledger,
     progress: Callable[[int], None] | None,
 ) -> LoadCounts:
-    budget = ResourceBudget(settings.load_budget, window_seconds=settings.window_seconds)
+    budget = budget_for(settings, ledger, mapping.site)
     graph = Graph(settings.graph.adapter(), budget)
-    async with SharePointRest(RestEndpoint.for_site(settings.graph, mapping.site), budget) as rest:
-        loader = Loader(
-            graph,
-            rest,
-            ledger,
-            Path(transformed.extract_dir),
-            Path(transformed.transform_dir),
-            mapping,
-            progress=progress,
-        )
-        counts = await loader.load()
-    return counts.model_copy(
-        update={
-            "resource_units": budget.used,
-            "throttled": graph.stats.throttled + rest.stats.throttled,
-            "retried": graph.stats.retried + rest.stats.retried,
-            "requests": graph.stats.requests + rest.stats.requests,
-            "writes": graph.stats.writes + rest.stats.writes,
-        }
-    )
+    run = ledger.begin_database_run("load", mapping.replica_id, settings.wave)
+    status = "failed"
+    counts = LoadCounts()
+    try:
+        async with (
+            database_lease(ledger, mapping.replica_id, holder_name(settings)),
+            SharePointRest(RestEndpoint.for_site(settings.graph, mapping.site), budget) as rest,
+        ):
+            loader = Loader(
+                graph,
+                rest,
+                ledger,
+                Path(transformed.extract_dir),
+                Path(transformed.transform_dir),
+                mapping,
+                progress=progress,
+            )
+            counts = await loader.load()
+            counts = counts.model_copy(
+                update={
+                    "resource_units": budget.used,
+                    "throttled": graph.stats.throttled + rest.stats.throttled,
+                    "retried": graph.stats.retried + rest.stats.retried,
+                    "requests": graph.stats.requests + rest.stats.requests,
+                    "writes": graph.stats.writes + rest.stats.writes,
+                }
+            )
+        if settings.wave:
+            ledger.set_wave(mapping.replica_id, loader.unids, settings.wave)
+        status = "success"
+        return counts
+    finally:
+        summary = counts.model_dump(exclude={"unknown_people"})
+        summary["resource_units"] = budget.used
+        ledger.finish_run(run, status, summary)
 
 
 def reconcile_database(loaded: LoadedDatabase, settings: StageSettings) -> ReconciledDatabase:
@@ -212,10 +227,13 @@ def reconcile_replica(
             plan = plan.model_copy(update={"site": settings.site})
 
         async def run() -> ReconciledDatabase:
-            budget = ResourceBudget(settings.load_budget, window_seconds=settings.window_seconds)
+            budget = budget_for(settings, ledger, plan.site)
             graph = Graph(settings.graph.adapter(), budget)
             endpoint = RestEndpoint.for_site(settings.graph, plan.site)
-            async with SharePointRest(endpoint, budget) as rest:
+            async with (
+                database_lease(ledger, plan.replica_id, holder_name(settings)),
+                SharePointRest(endpoint, budget) as rest,
+            ):
                 return await reconcile(graph, rest, ledger, plan, title)
 
         return asyncio.run(run())

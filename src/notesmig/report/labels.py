@@ -99,6 +99,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "more": ("件目以降は CSV を参照", "more: see the CSV"),
     "none": ("なし", "none"),
     "merged": ("統合した複製", "Merged copies"),
+    "inventory": ("Notes データベースの棚卸し", "Inventory of the Notes databases"),
+    "drop_folder": ("受け取りフォルダー", "Drop folder"),
+    "complexity": ("難易度", "Complexity"),
+    "mapping": ("マッピング", "Mapping"),
+    "draft": ("下書き", "draft"),
 }
 
 #: SharePoint's permission levels as its Japanese interface names them.

@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
+
+from notesmig.ledger.operations import BudgetRule
 
 
 class ResourceBudget:
@@ -57,6 +60,47 @@ class ResourceBudget:
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
         self._tokens = 0.0
+
+
+class SharedBudget(ResourceBudget):
+    """The tenant's budget shared by every worker of a deployment (one tenant, one budget): the
+    bucket lives in the ledger, so two Celery workers loading two databases together stay under
+    the tenant's limit, and a Retry-After that one of them meets pauses them all.
+
+    ``spend`` and ``pause`` are the ledger's (``Ledger.spend``/``Ledger.pause_budget``): passed
+    in, so this module stays free of the ledger's imports.
+    """
+
+    def __init__(
+        self,
+        spend: Callable[[str, int, BudgetRule], float],
+        pause: Callable[[str, float], None],
+        name: str,
+        per_minute: float,
+        *,
+        headroom: float = 0.95,
+        window_seconds: float = 60.0,
+    ) -> None:
+        super().__init__(per_minute, headroom=headroom, window_seconds=window_seconds)
+        self.name = name
+        self._spend = spend
+        self._pause = pause
+        self.rule = BudgetRule(self.capacity, self.rate)
+
+    async def take(self, units: int) -> None:
+        self.used += units
+        if not self.rate:
+            return
+        while True:
+            # The ledger's transaction runs off the event loop: other tasks go on meanwhile.
+            wait = await asyncio.to_thread(self._spend, self.name, units, self.rule)
+            if wait <= 0:
+                return
+            await self._sleep(min(wait, 5.0))
+
+    def pause(self, seconds: float) -> None:
+        super().pause(seconds)
+        self._pause(self.name, seconds)
 
 
 def retry_after(headers: dict[str, str], attempt: int) -> float:

@@ -88,6 +88,8 @@ class Loader:
         self.progress = progress or (lambda _done: None)
         self.provisioner = Provisioner(graph)
         self.warnings: list[str] = []
+        #: The UNIDs of the rows this load handled (for the wave they belong to).
+        self.unids: list[str] = []
 
     def rows_by_list(self) -> dict[str, list[ItemRow]]:
         """The database's rows per list, but those the validation held back (nor their files:
@@ -131,6 +133,7 @@ class Loader:
         writer = ItemWriter(self.graph, self.rest, self.ledger, people, progress=self.progress)
         item_urls: dict[str, str] = {}
         rows_by_list = self.rows_by_list()
+        self.unids = [row.unid for rows in rows_by_list.values() for row in rows]
         # A plan over SharePoint's unique-scope limit is refused before anything is written.
         for title, rows in rows_by_list.items():
             audiences = {plans[r.unid].audience for r in rows if r.unid in plans}
