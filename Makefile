@@ -15,7 +15,7 @@ export UV_PYTHON := $(PYTHON)
 # Use the platform certificate store (it carries any site CA, e.g. behind a TLS proxy).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: env demo demo-ui test lint format bench-extract bench-emulator bench-load clean
+.PHONY: env demo demo-ui test lint format bench-extract bench-startup bench-transform bench-emulator bench-load clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -100,6 +100,12 @@ format: env
 
 bench-extract: env
 	$(BIN)/python bench/bench_extract.py
+
+bench-startup: env
+	$(BIN)/python bench/bench_startup.py
+
+bench-transform: env
+	$(BIN)/python bench/bench_transform.py
 
 bench-emulator: env
 	$(BIN)/python bench/bench_emulator.py

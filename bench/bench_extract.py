@@ -1,18 +1,23 @@
 """Extractor throughput and memory, against raw lxml iterparse on the same files, in one run.
 
 Inputs (generated under build/bench/, reused when present):
-  small   the sample corpus at scale 1 (~12 MB: four databases, mostly attachments)
-  medium  the sample corpus at scale 8 (~100 MB)
-  large   one document holding a 1 GiB attachment (~1.4 GB of DXL)
+  documents  real Domino documents: ../shared/dxl-real/plomino-test_100docs.xml repeated to
+             about 100 MB, each copy's UNIDs renumbered (distinct documents, not merged copies);
+             skipped, with the reason printed, when ../shared is absent
+  small      the sample corpus at scale 1 (~12 MB: four databases, mostly attachments)
+  medium     the sample corpus at scale 8 (~100 MB)
+  large      one document holding a 1 GiB attachment (~1.4 GB of DXL)
 
-Every measurement runs in its own subprocess, so its peak RSS is its own. For each input the
-raw parse and the full extractor (documents.jsonl + blobs + summary) run alternately, best of
-``--repeat``. The extractor writes its output twice over: to memory (tmpfs, /dev/shm), which
-measures the extractor, and to the work disk, which also measures the disk. Raw iterparse
-writes nothing, so "ratio" compares it with the in-memory run; "disk ratio" shows what this
-machine's disk allows, next to "copy s": the time to copy the extractor's own output files
-onto that disk with shutil.copytree, i.e. the disk's cost for those files alone.
-Usage: python bench/bench_extract.py [--repeat N] [--skip-large]
+Every measurement runs in its own subprocess, so its peak RSS is its own. Per input, in turn
+and best of ``--repeat``:
+  raw          lxml.etree.iterparse over every element, clearing each document as it ends
+               (the baseline of the ratio)
+  raw-tag      iterparse asked for document elements only (libxml2 alone builds the rest)
+  in-process   notesmig.extract.extract() timed after its imports, writing to memory (tmpfs)
+  command      ``notesmig extract`` as a user runs it, start-up included, writing to memory
+  to disk      the extractor writing to the work disk, beside "copy s": the time to copy the
+               extractor's own output files onto that disk (the disk's cost for those files)
+Usage: python bench/bench_extract.py [--repeat N] [--skip-large] [--only NAME...]
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "build" / "bench"
 LARGE_ATTACHMENT = 1 << 30
+REAL_DOCUMENTS = ROOT.parent / "shared" / "dxl-real" / "plomino-test_100docs.xml"
+DOCUMENT_HEAVY_BYTES = 100_000_000
+DOCUMENT = "{http://www.lotus.com/dxl}document"
 
 
 MEMORY = Path("/dev/shm")
@@ -48,8 +56,28 @@ def _child(mode: str, paths: list[str]) -> None:
     if mode == "raw":
         for path in files:
             for _event, element in etree.iterparse(str(path), huge_tree=True):
-                if element.tag == "{http://www.lotus.com/dxl}document":
+                if element.tag == DOCUMENT:
                     documents += 1
+                    element.clear()
+    elif mode == "raw-tag":
+        for path in files:
+            for _event, element in etree.iterparse(str(path), tag=DOCUMENT, huge_tree=True):
+                documents += 1
+                element.clear()
+    elif mode == "command":
+        out = Path(tempfile.mkdtemp(dir=MEMORY))
+        notesmig = Path(sys.executable).with_name("notesmig")
+        started = time.perf_counter()
+        subprocess.run(
+            [str(notesmig), "extract", *map(str, files), "--out", str(out)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        seconds = time.perf_counter() - started
+        documents = json.loads((out / "summary.json").read_text())["totals"]["documents"]
+        shutil.rmtree(out)
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        print(json.dumps({"seconds": seconds, "documents": documents, "peak_kib": peak_kib}))
+        return
     elif mode == "disk-write":
         # The extractor's own output files, copied plainly onto the work disk: what the disk
         # itself costs for that many files and bytes.
@@ -97,6 +125,13 @@ def _inputs(skip_large: bool) -> dict[str, list[Path]]:
 
     WORK.mkdir(parents=True, exist_ok=True)
     inputs = {}
+    heavy = WORK / "document-heavy.dxl"
+    if REAL_DOCUMENTS.is_file():
+        if not heavy.exists():
+            write_real_documents(REAL_DOCUMENTS, heavy)
+        inputs["documents"] = [heavy]
+    else:
+        print(f"documents: skipped, {REAL_DOCUMENTS} is absent (the real exports are in ../shared)")
     for name, scale in (("small", 1), ("medium", 8)):
         folder = WORK / f"{name}-scale{scale}"
         if not (folder / "genmen.dxl").exists():
@@ -108,6 +143,28 @@ def _inputs(skip_large: bool) -> dict[str, list[Path]]:
             _write_large(large)
         inputs["large"] = [large]
     return inputs
+
+
+def write_real_documents(source: Path, path: Path, copies: int | None = None) -> None:
+    """The real export's documents repeated after its design notes (``copies`` times, or to
+    about 100 MB); copy N has every UNID's last eight digits replaced by N in hex (the design
+    notes stay once)."""
+    import re
+
+    text = source.read_text(encoding="utf-8")
+    start = text.index("<document ")
+    end = text.rindex("</document>") + len("</document>")
+    body = text[start:end]
+    copies = copies or max(1, DOCUMENT_HEAVY_BYTES // len(body.encode("utf-8")))
+    unid = re.compile(r"unid='([0-9A-F]{24})[0-9A-F]{8}'")
+    partial = path.with_suffix(".partial")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with partial.open("w", encoding="utf-8") as sink:
+        sink.write(text[:start])
+        for copy in range(copies):
+            sink.write(unid.sub(rf"unid='\g<1>{copy:08X}'", body) + "\n")
+        sink.write(text[end:])
+    partial.rename(path)
 
 
 def _write_large(path: Path) -> None:
@@ -138,6 +195,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--only", nargs="+", help="inputs to measure (default: all)")
     parser.add_argument("--child", nargs="+")
     args = parser.parse_args()
     if args.child:
@@ -145,8 +203,12 @@ def main() -> None:
         return
     rows = []
     in_memory = MEMORY.is_dir()
-    modes = ["raw", "extract-disk", "disk-write"] + (["extract-memory"] if in_memory else [])
+    modes = ["raw", "raw-tag", "extract-disk", "disk-write"] + (
+        ["extract-memory", "command"] if in_memory else []
+    )
     for name, files in _inputs(args.skip_large).items():
+        if args.only and name not in args.only:
+            continue
         size = sum(p.stat().st_size for p in files)
         repeat = 1 if name == "large" else args.repeat
         run_modes = ["raw", "extract-disk"] if name == "large" else modes
@@ -173,14 +235,19 @@ def main() -> None:
         ) -> float | None:
             return round(size / 1e6 / best[mode]["seconds"], 1) if mode in best else None
 
+        def ratio(mode: str, raw: float | None) -> float | None:
+            value = mb_s(mode)
+            return round(value / raw, 2) if value and raw else None
+
         raw = mb_s("raw")
-        memory, disk = mb_s("extract-memory"), mb_s("extract-disk")
         main = "extract-memory" if "extract-memory" in best else "extract-disk"
         rows.append({
             "input": name, "mb": round(size / 1e6, 1), "documents": int(best[main]["documents"]),
-            "raw_mb_s": raw, "extract_memory_mb_s": memory,
-            "ratio": round(memory / raw, 2) if memory and raw else None,
-            "extract_disk_mb_s": disk, "disk_ratio": round(disk / raw, 2) if disk and raw else None,
+            "raw_mb_s": raw, "raw_tag_mb_s": mb_s("raw-tag"),
+            "extract_memory_mb_s": mb_s("extract-memory"), "ratio": ratio("extract-memory", raw),
+            "command_mb_s": mb_s("command"), "command_ratio": ratio("command", raw),
+            "tag_ratio": ratio("extract-memory", mb_s("raw-tag")),
+            "extract_disk_mb_s": mb_s("extract-disk"), "disk_ratio": ratio("extract-disk", raw),
             "extract_disk_s": round(best["extract-disk"]["seconds"], 2),
             "copy_output_s": round(best["disk-write"]["seconds"], 2) if "disk-write" in best else None,
             "extract_docs_s": round(best[main]["documents"] / best[main]["seconds"]),
@@ -188,14 +255,19 @@ def main() -> None:
             "refused": refused,
             "extract_peak_mib": round(max(peaks.get("extract-disk", 0),
                                           peaks.get("extract-memory", 0)) / 1024),
+            "command_peak_mib": round(peaks["command"] / 1024) if "command" in peaks else None,
         })  # fmt: skip
     columns = [
-        ("input", "input", 7), ("mb", "MB", 8), ("documents", "docs", 6), ("raw_mb_s", "raw MB/s", 10),
-        ("extract_memory_mb_s", "extract MB/s", 13), ("ratio", "ratio", 7),
+        ("input", "input", 10), ("mb", "MB", 8), ("documents", "docs", 7),
+        ("raw_mb_s", "raw MB/s", 10), ("raw_tag_mb_s", "raw-tag MB/s", 13),
+        ("extract_memory_mb_s", "in-process MB/s", 16), ("ratio", "ratio", 7),
+        ("tag_ratio", "vs raw-tag", 11),
+        ("command_mb_s", "command MB/s", 13), ("command_ratio", "cmd ratio", 10),
         ("extract_disk_mb_s", "to disk MB/s", 13), ("disk_ratio", "disk ratio", 11),
         ("extract_disk_s", "to disk s", 10), ("copy_output_s", "copy s", 8),
         ("extract_docs_s", "docs/s", 8),
         ("raw_peak_mib", "raw peak MiB", 13), ("extract_peak_mib", "extract peak MiB", 17),
+        ("command_peak_mib", "cmd peak MiB", 13),
     ]  # fmt: skip
     print("".join(f"{title:>{width}}" for _key, title, width in columns))
     for row in rows:

@@ -36,3 +36,16 @@ def test_the_emulator_stands_on_its_own() -> None:
     }
     assert foreign <= {"notesmig.errors"}
     assert not {m for m in modules if m.split(".")[0] in ("airflow", "msgraph", "sqlalchemy")}
+
+
+HEAVY_STACKS = ("pandas", "sqlalchemy", "alembic", "msgraph", "kiota_abstractions", "uvicorn",
+                "fastapi", "great_expectations", "airflow", "httpx")  # fmt: skip
+
+
+@pytest.mark.parametrize("statement", ["import notesmig.cli", "import notesmig.cli.app"])
+def test_the_command_line_starts_without_the_heavy_stacks(statement: str) -> None:
+    """Every command (and every Airflow task importing the CLI) would pay for these at start:
+    they are imported by the commands that use them."""
+    modules = imported_after(statement)
+    assert {m.split(".")[0] for m in modules} & set(HEAVY_STACKS) == set()
+    assert not {m for m in modules if m.startswith(("notesmig.emulator", "notesmig.ledger"))}

@@ -16,7 +16,7 @@ from typing import Any
 
 from notesmig import __version__
 from notesmig.dxl.blobs import BlobStore
-from notesmig.dxl.records import document_json
+from notesmig.dxl.records import document_line
 from notesmig.dxl.scan import FileReport, scan_file
 
 DOCUMENTS_FILE = "documents.jsonl"
@@ -69,12 +69,11 @@ def extract(
     store = BlobStore(out_dir / BLOBS_DIR)
     result = ExtractResult(out_dir)
     try:
-        with (out_dir / DOCUMENTS_FILE).open("w", encoding="utf-8") as sink:
+        with (out_dir / DOCUMENTS_FILE).open("wb") as sink:
             for path in files:
                 report, documents = scan_file(path, store, assume_tz=assume_tz, progress=progress)
                 for document in documents:
-                    sink.write(json.dumps(document_json(document), ensure_ascii=False))
-                    sink.write("\n")
+                    sink.write(document_line(document))
                 result.files.append(report)
     finally:
         store.close()

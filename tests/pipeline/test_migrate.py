@@ -12,6 +12,7 @@ from pathlib import Path
 
 from notesmig.ledger import Ledger
 from notesmig.mapping.suggest import suggest
+from notesmig.records import Outcome, read_records
 from notesmig.sample.corpus import SampleFile
 from tests.migration import (
     assert_exactly_once,
@@ -102,7 +103,8 @@ def test_real_exports_migrate_as_drafted(
         result = migrate([drop], mappings, tmp_path / "work", graph_url=emulator.graph_url,
                          db_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}", ru_per_minute=0)  # fmt: skip
         assert result.load.items_quarantined == 0
-        restricted = {q.unid for r in result.results for q in r.quarantined}
+        restricted = {q.unid for r in result.results
+                      for q in read_records(r.out_dir / "quarantine.jsonl", Outcome)}  # fmt: skip
         assert len(restricted) == 11  # the Readers documents: 10 test_names and the raw note
         assert result.load.items_created == 2 + 100 + 5 + 1 + 1 + 1 - 11
         assert_exactly_once(emulator.graph_url, tmp_path / "work")

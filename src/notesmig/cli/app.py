@@ -371,17 +371,15 @@ def transform(
     finally:
         ledger.close()
     console.print(transform_table(result.totals))
-    for outcome in result.quarantined[:20]:
+    for outcome in result.held_back:
         errors.print(
             f"[yellow]保留 / held back[/yellow] {outcome.database} {outcome.unid}: "
             f"{outcome.reason}" + (f" ({outcome.detail})" if outcome.detail else ""),
             highlight=False,
         )
-    if len(result.quarantined) > 20:
-        errors.print(
-            f"... ほか {len(result.quarantined) - 20} 件 / and {len(result.quarantined) - 20} "
-            f"more in {out / 'quarantine.jsonl'}"
-        )
+    more = result.held_back_count - len(result.held_back)
+    if more > 0:
+        errors.print(f"... ほか {more} 件 / and {more} more in {out / 'quarantine.jsonl'}")
     if result.unknown_users:
         console.print(
             f"アカウントのない Notes 名 {len(result.unknown_users)} 件（summary.json 参照） / "

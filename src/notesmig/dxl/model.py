@@ -56,7 +56,7 @@ class MimePart:
 ItemValue = str | int | float | NotesDateValue | DateTimeRange | RawValue | MimePart
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """A Notes item: name, type, every value, and its flags (names/readers/authors...)."""
 
@@ -73,7 +73,7 @@ class Item:
     occurrences: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExtractionIssue:
     """Something in one document that could not be read as it should; the document is kept."""
 
@@ -83,7 +83,7 @@ class ExtractionIssue:
     line: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Attachment:
     """A file held by a document (``$FILE``), an OLE object's storage, or an inline picture."""
 
@@ -99,7 +99,7 @@ class Attachment:
     error: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NotesLink:
     """A doclink, viewlink or databaselink in rich text: the Notes target it points at."""
 
@@ -112,7 +112,7 @@ class NotesLink:
     description: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class NotesDocument:
     """One Notes document as the extractor read it."""
 
@@ -147,7 +147,10 @@ class NotesDocument:
     def item(self, name: str) -> Item | None:
         """The first item of that name (Notes names are case-insensitive)."""
         folded = name.casefold()
-        return next((it for it in self.items if it.name.casefold() == folded), None)
+        for it in self.items:
+            if it.name == name or it.name.casefold() == folded:
+                return it
+        return None
 
     @property
     def is_response(self) -> bool:
@@ -200,6 +203,8 @@ class DatabaseInfo:
 
 def value_to_json(value: ItemValue) -> Any:
     """JSON form of one item value (dates as ISO 8601, bytes as base64)."""
+    if type(value) is str:  # most values: no further test
+        return value
     if isinstance(value, RawValue):
         return {"notes_type": value.notes_type, "base64": base64.b64encode(value.data).decode()}
     if isinstance(value, MimePart):
@@ -209,7 +214,7 @@ def value_to_json(value: ItemValue) -> Any:
             "text": value.text,
             "size": value.size,
         }
-    if isinstance(value, str | int | float):
+    if isinstance(value, (str, int, float)):
         return value
     return isoformat(value)
 

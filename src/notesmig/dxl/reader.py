@@ -51,7 +51,7 @@ from notesmig.dxl.notesdata import (
 )
 from notesmig.dxl.richtext import RichTextConverter, sanitize_html
 from notesmig.dxl.source import DxlByteSource
-from notesmig.dxl.xml import DXL_NS, line_of, local_name
+from notesmig.dxl.xml import DXL_NS, line_of, name_of
 from notesmig.errors import MalformedDxlError, SourcePosition
 
 DESIGN_ELEMENTS = (
@@ -151,7 +151,7 @@ class DxlReader:
                 self._read_root(element.getroottree().getroot())
             if parent is not None and parent.getparent() is not None:
                 continue  # a nested element that shares a top-level name
-            name = local_name(element)
+            name = name_of(element.tag)
             document = self._top_level(element, name)
             if parent is not None:
                 # Free everything read so far: memory stays bounded by one note.
@@ -191,12 +191,12 @@ class DxlReader:
 
     def _acl(self, acl: etree._Element) -> None:
         for entry in acl:
-            if local_name(entry) == "role" and entry.text:
+            if name_of(entry.tag) == "role" and entry.text:
                 self.database.roles.append(entry.text)
-            if local_name(entry) != "aclentry":
+            if name_of(entry.tag) != "aclentry":
                 continue
             roles = tuple(
-                role.text or "" for role in entry if local_name(role) == "role" and role.text
+                role.text or "" for role in entry if name_of(role.tag) == "role" and role.text
             )
             self.database.acl.append(
                 AclEntry(entry.get("name", ""), entry.get("level", ""), entry.get("type"), roles)
@@ -238,13 +238,13 @@ class DxlReader:
             database_replica=self.database.replica_id or element.get("replicaid"),
         )
         for child in element:
-            name = local_name(child)
+            name = name_of(child.tag)
             if name == "item":
                 self._item(document, child)
             elif name == "noteinfo":
                 self._noteinfo(document, child)
             elif name == "updatedby":
-                document.updatedby = [n.text or "" for n in child if local_name(n) == "name"]
+                document.updatedby = [n.text or "" for n in child if name_of(n.tag) == "name"]
             elif name == "mime":
                 self._document_mime(document, child)
         if document.form is None:
@@ -276,14 +276,18 @@ class DxlReader:
         sequence = info.get("sequence")
         document.sequence = int(sequence) if sequence and sequence.isdigit() else None
         for child in info:
-            name = local_name(child)
+            name = name_of(child.tag)
             if name in ("created", "modified", "revised"):
                 value = self._stamp(document, child, name)
                 setattr(document, name, value)
 
     def _stamp(self, document: NotesDocument, holder: etree._Element, what: str) -> datetime | None:
-        stamp = next((c for c in holder if local_name(c) == "datetime"), None)
-        if stamp is None or not stamp.text:
+        for stamp in holder:
+            if name_of(stamp.tag) == "datetime":
+                break
+        else:
+            return None
+        if not stamp.text:
             return None
         try:
             value = parse_notes_datetime(stamp.text, self._assume_tz)
@@ -310,18 +314,24 @@ class DxlReader:
     # -- items ----------------------------------------------------------------------------
 
     def _item(self, document: NotesDocument, element: etree._Element) -> None:
-        name = element.get("name", "")
-        value_element = next((c for c in element if isinstance(c.tag, str)), None)
-        kind = local_name(value_element) if value_element is not None else "text"
+        get = element.get
+        name = get("name", "")
+        value_element = None
+        for child in element:
+            if isinstance(child.tag, str):
+                value_element = child
+                break
+        kind = name_of(value_element.tag) if value_element is not None else "text"
+        summary = get("summary")
         item = Item(
             name=name,
             type=ItemType.TEXT,
-            names=_flag(element, "names"),
-            readers=_flag(element, "readers"),
-            authors=_flag(element, "authors"),
-            summary=(element.get("summary") == _TRUE) if element.get("summary") else None,
-            protected=_flag(element, "protected"),
-            sealed=_flag(element, "sealed") or _flag(element, "seal"),
+            names=get("names") == _TRUE,
+            readers=get("readers") == _TRUE,
+            authors=get("authors") == _TRUE,
+            summary=(summary == _TRUE) if summary else None,
+            protected=get("protected") == _TRUE,
+            sealed=get("sealed") == _TRUE or get("seal") == _TRUE,
         )
         document.items.append(item)
         if value_element is None:
@@ -340,13 +350,13 @@ class DxlReader:
             item.values.append(_text_value(value))
         elif kind == "textlist":
             item.type = ItemType.TEXTLIST
-            item.values.extend(_text_value(t) for t in value if local_name(t) == "text")
+            item.values.extend(_text_value(t) for t in value if name_of(t.tag) == "text")
         elif kind == "number":
             item.type = ItemType.NUMBER
             item.values.append(_number(value.text))
         elif kind == "numberlist":
             item.type = ItemType.NUMBERLIST
-            item.values.extend(_number(n.text) for n in value if local_name(n) == "number")
+            item.values.extend(_number(n.text) for n in value if name_of(n.tag) == "number")
         elif kind == "datetime":
             item.type = ItemType.DATETIME
             item.values.append(parse_notes_datetime(value.text or "", self._assume_tz))
@@ -373,11 +383,11 @@ class DxlReader:
 
     def _datetimes(self, value: etree._Element) -> Iterator[ItemValue]:
         for child in value:
-            name = local_name(child)
+            name = name_of(child.tag)
             if name == "datetime":
                 yield parse_notes_datetime(child.text or "", self._assume_tz)
             elif name == "datetimepair":
-                ends = [c for c in child if local_name(c) == "datetime"]
+                ends = [c for c in child if name_of(c.tag) == "datetime"]
                 if len(ends) != 2:
                     raise NotesDataError("a datetimepair needs exactly two datetimes")
                 yield DateTimeRange(
@@ -396,7 +406,7 @@ class DxlReader:
 
     def _object(self, document: NotesDocument, item_name: str, value: etree._Element) -> None:
         for file_element in value:
-            if local_name(file_element) != "file":
+            if name_of(file_element.tag) != "file":
                 continue
             attachment = self._file(document, item_name, file_element)
             document.attachments.append(attachment)
@@ -418,7 +428,7 @@ class DxlReader:
         )
         data = None
         for child in file_element:
-            child_name = local_name(child)
+            child_name = name_of(child.tag)
             if child_name in ("created", "modified"):
                 setattr(attachment, child_name, self._stamp(document, child, child_name))
             elif child_name == "filedata":
@@ -554,7 +564,7 @@ def _text_value(element: etree._Element) -> str:
         return element.text or ""
     pieces = [element.text or ""]
     for child in element:
-        name = local_name(child)
+        name = name_of(child.tag)
         if name == "break":
             pieces.append("\n")
         elif name == "nonxmlchar":

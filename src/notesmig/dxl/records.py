@@ -1,6 +1,8 @@
 """JSON form of extracted documents (one line of ``documents.jsonl`` each).
 
-The shape is specified by ``schemas/document.schema.json``; keep the two in step.
+The shape is specified by ``schemas/document.schema.json``; keep the two in step. Lines are
+compact JSON in UTF-8 written by orjson (no spaces after separators; a number in its shortest
+round-trip form, e.g. ``1e-5``): readers see the values, whichever encoder wrote them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections import Counter
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from notesmig.dxl.datetimes import DateTimeRange
 from notesmig.dxl.model import (
@@ -34,12 +38,13 @@ def _iso(value: datetime | None) -> str | None:
 
 def _item_json(item: Item) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "type": str(item.type),
+        "type": item.type.value,
         "values": [value_to_json(v) for v in item.values],
     }
-    for flag in ("names", "readers", "authors", "protected", "sealed"):
-        if getattr(item, flag):
-            record[flag] = True
+    if item.names or item.readers or item.authors or item.protected or item.sealed:
+        for flag in ("names", "readers", "authors", "protected", "sealed"):
+            if getattr(item, flag):
+                record[flag] = True
     return record
 
 
@@ -112,6 +117,17 @@ def document_json(document: NotesDocument) -> dict[str, Any]:
             for e in document.errors
         ],
     }
+
+
+def document_line(document: NotesDocument) -> bytes:
+    """One line of ``documents.jsonl``: the record, compact, UTF-8, ending in a newline."""
+    record = document_json(document)
+    try:
+        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:
+        # An integer beyond 64 bits (a Notes number written without a decimal point): the
+        # standard encoder writes any integer.
+        return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
 def document_sha256(document: NotesDocument) -> str:

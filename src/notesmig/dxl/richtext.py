@@ -24,7 +24,7 @@ from lxml import etree
 
 from notesmig.dxl.blobs import BlobResult
 from notesmig.dxl.model import Attachment, ExtractionIssue, NotesLink
-from notesmig.dxl.xml import line_of, local_name
+from notesmig.dxl.xml import line_of, name_of
 
 _ALLOWED_TAGS = {
     "p",
@@ -216,13 +216,21 @@ class RichTextResult:
 class _ParDef:
     align: str | None = None
     list_kind: str | None = None
+    # The opening tags, made once per definition rather than once per paragraph.
+    paragraph_open: str = field(init=False, repr=False, compare=False)
+    item_open: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        style = _attribute("style", f"text-align:{self.align}" if self.align else None)
+        object.__setattr__(self, "paragraph_open", f"<p{style}>")
+        object.__setattr__(self, "item_open", f"<li{style}>")
 
 
 def _visible_text(element: etree._Element) -> str:
     """Text a Notes user would see: everything except code, formulas and layout."""
     pieces = [element.text or ""]
     for child in element:
-        if local_name(child) not in _SILENT:
+        if name_of(child.tag) not in _SILENT:
             pieces.append(_visible_text(child))
         pieces.append(child.tail or "")
     return "".join(pieces)
@@ -234,11 +242,15 @@ def _attr(element: etree._Element, name: str) -> str | None:
 
 
 def _text(value: str | None) -> str:
-    return html.escape(value, quote=False) if value else ""
+    # html.escape(value, quote=False), without its call: this runs for every run of text.
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") if value else ""
 
 
 def _attribute(name: str, value: str | None) -> str:
     return f' {name}="{html.escape(value, quote=True)}"' if value else ""
+
+
+_NO_DEFINITION = _ParDef()
 
 
 class RichTextConverter:
@@ -254,7 +266,7 @@ class RichTextConverter:
         self._take_blob = take_blob
         self._blob_url_prefix = blob_url_prefix
         self._pardefs: dict[str, _ParDef] = {}
-        self._current = _ParDef()
+        self._current = _NO_DEFINITION
         self._result = RichTextResult(html="")
         self._out: list[str] = []
 
@@ -269,12 +281,15 @@ class RichTextConverter:
         open_list: tuple[str, str | None, str | None] | None = None
         out = self._out
         for child in container:
-            name = local_name(child)
+            name = name_of(child.tag)
             if name == "pardef":
                 self._define(child)
                 continue
             if name == "par":
-                definition = self._paragraph_definition(child)
+                reference = child.get("def")
+                if reference is not None:
+                    self._current = self._pardefs.get(reference, _NO_DEFINITION)
+                definition = self._current
                 wanted = _LISTS.get(definition.list_kind or "")
                 if wanted != open_list:
                     if open_list is not None:
@@ -287,7 +302,19 @@ class RichTextConverter:
                             f"{_attribute('style', style_attr)}>"
                         )
                     open_list = wanted
-                self._paragraph(child, definition, in_list=wanted is not None)
+                if wanted is None and len(child) == 0:
+                    # Text alone, most paragraphs of real documents: what _paragraph would
+                    # write, without walking inline content that is not there.
+                    text = child.text
+                    out.append(definition.paragraph_open)
+                    out.append(
+                        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                        if text
+                        else "<br>"
+                    )
+                    out.append("</p>")
+                else:
+                    self._paragraph(child, definition, in_list=wanted is not None)
                 continue
             if open_list is not None:
                 out.append(f"</{open_list[0]}>")
@@ -313,26 +340,19 @@ class RichTextConverter:
         if identifier is not None:
             self._pardefs[identifier] = definition
 
-    def _paragraph_definition(self, par: etree._Element) -> _ParDef:
-        reference = par.get("def")
-        if reference is not None:
-            self._current = self._pardefs.get(reference, _ParDef())
-        return self._current
-
     def _paragraph(self, par: etree._Element, definition: _ParDef, *, in_list: bool) -> None:
-        style = f"text-align:{definition.align}" if definition.align else None
-        tag = "li" if in_list else "p"
-        self._out.append(f"<{tag}{_attribute('style', style)}>")
-        start = len(self._out)
+        out = self._out
+        out.append(definition.item_open if in_list else definition.paragraph_open)
+        start = len(out)
         self._inline(par)
-        if len(self._out) == start and not in_list:
-            self._out.append("<br>")
-        self._out.append(f"</{tag}>")
+        if len(out) == start and not in_list:
+            out.append("<br>")
+        out.append("</li>" if in_list else "</p>")
 
     def _table(self, table: etree._Element) -> None:
         out = self._out
         out.append('<table class="notes-table">')
-        columns = [c for c in table if local_name(c) == "tablecolumn"]
+        columns = [c for c in table if name_of(c.tag) == "tablecolumn"]
         if columns:
             out.append("<colgroup>")
             for column in columns:
@@ -342,11 +362,11 @@ class RichTextConverter:
             out.append("</colgroup>")
         out.append("<tbody>")
         for row in table:
-            if local_name(row) != "tablerow":
+            if name_of(row.tag) != "tablerow":
                 continue
             out.append("<tr>")
             for cell in row:
-                if local_name(cell) != "tablecell":
+                if name_of(cell.tag) != "tablecell":
                     continue
                 colspan = cell.get("columnspan")
                 rowspan = cell.get("rowspan")
@@ -372,7 +392,7 @@ class RichTextConverter:
         self._out.append('<div class="notes-section">')
         body = []
         for child in section:
-            if local_name(child) == "sectiontitle":
+            if name_of(child.tag) == "sectiontitle":
                 self._out.append('<p class="notes-section-title"><strong>')
                 self._inline(child)
                 self._out.append("</strong></p>")
@@ -393,7 +413,7 @@ class RichTextConverter:
                 out.append(_text(child.tail))
 
     def _inline_element(self, child: etree._Element) -> None:
-        name = local_name(child)
+        name = name_of(child.tag)
         out = self._out
         if name == "run":
             self._run(child)
@@ -427,7 +447,11 @@ class RichTextConverter:
             self._marker(child, name)
 
     def _run(self, run: etree._Element) -> None:
-        font = next((c for c in run if local_name(c) == "font"), None)
+        font = None
+        for child in run:
+            if name_of(child.tag) == "font":
+                font = child
+                break
         closers: list[str] = []
         if font is not None:
             styles = []
@@ -489,7 +513,7 @@ class RichTextConverter:
         image = None
         caption = None
         for child in picture:
-            name = local_name(child)
+            name = name_of(child.tag)
             if name in _IMAGE_FORMATS:
                 image = child
             elif name == "caption":
@@ -497,7 +521,7 @@ class RichTextConverter:
             elif name in ("notesbitmap", "imageref"):
                 self._marker(child, name)
         if image is not None:
-            fmt = local_name(image)
+            fmt = name_of(image.tag)
             blob = self._take_blob(image.text)
             if blob is None or blob.sha256 is None:
                 reason = blob.error if blob is not None else "no image data"

@@ -96,14 +96,18 @@ class FileReport:
         self.forms[document.form or "(no form)"] += 1
         if document.is_response:
             self.responses += 1
+        readers = authors = False
+        item_types = self.item_types
         for item in document.items:
-            self.item_types[str(item.type)] += 1
-            if str(item.type) == "richtext":
+            kind = item.type.value
+            item_types[kind] += 1
+            if kind == "richtext":
                 self.richtext_items += 1
-        if any(i.readers and i.values for i in document.items):
-            self.readers_documents += 1
-        if any(i.authors and i.values for i in document.items):
-            self.authors_documents += 1
+            if item.values:
+                readers = readers or item.readers
+                authors = authors or item.authors
+        self.readers_documents += readers
+        self.authors_documents += authors
         for attachment in document.attachments:
             self.attachments.append(
                 AttachmentSummary(
@@ -116,7 +120,8 @@ class FileReport:
                 )
             )
         self.links += len(document.links)
-        self.unconverted.update(document.unconverted)
+        if document.unconverted:
+            self.unconverted.update(document.unconverted)
         for issue in document.errors:
             self.errors.append(
                 FileError(issue.message, issue.line, None, document.unid or document.noteid)

@@ -6,21 +6,34 @@ from lxml import etree
 
 DXL_NS = "{http://www.lotus.com/dxl}"
 
+# DXL has a few hundred element names; hostile input could invent millions, so the cache of
+# tag -> local name stops growing here.
+_CACHE_LIMIT = 4096
 
-# Tag -> local name. DXL has a few hundred element names, and this runs for every element.
-_LOCAL_NAMES: dict[str, str] = {}
+
+class _LocalNames(dict[object, str]):
+    """Tag -> local name, filled on first sight (a dict lookup on the hot path, no frame)."""
+
+    def __missing__(self, tag: object) -> str:
+        if not isinstance(tag, str):
+            return ""  # comments, processing instructions, entities
+        name = tag[len(DXL_NS) :] if tag.startswith(DXL_NS) else tag
+        if len(self) < _CACHE_LIMIT:
+            self[tag] = name
+        return name
+
+
+_LOCAL_NAMES = _LocalNames()
+
+#: ``name_of(element.tag)``: the tag without the DXL namespace ('' for comments and
+#: processing instructions). The extractor calls it for every element, so it is the dict's own
+#: lookup rather than a Python function.
+name_of = _LOCAL_NAMES.__getitem__
 
 
 def local_name(element: etree._Element) -> str:
     """The tag without the DXL namespace ('' for comments and processing instructions)."""
-    tag = element.tag
-    if not isinstance(tag, str):
-        return ""
-    name = _LOCAL_NAMES.get(tag)
-    if name is None:
-        name = tag[len(DXL_NS) :] if tag.startswith(DXL_NS) else tag
-        _LOCAL_NAMES[tag] = name
-    return name
+    return _LOCAL_NAMES[element.tag]
 
 
 def line_of(element: etree._Element) -> int | None:

@@ -1,12 +1,16 @@
 """Recording a whole stage of a database at once: registration, extraction and the transform's
-outcomes, each in one transaction, idempotently."""
+outcomes, each in one transaction, idempotently, read and written in batches so that a
+database of any size is recorded in the same memory."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import TypeVar
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
 from notesmig.ledger.base import LedgerBase
 from notesmig.ledger.models import (
@@ -54,37 +58,43 @@ class BulkRecording(LedgerBase):
         self, database_id: int, documents: Iterable[DocumentRecord]
     ) -> Counter[str]:
         """New documents start at extracted; unchanged ones are left alone; changed ones
-        (another source hash) go back to extracted, flagged as an update of what was loaded."""
+        (another source hash) go back to extracted, flagged as an update of what was loaded.
+        Read and written a batch at a time, so memory does not grow with the database."""
         outcome: Counter[str] = Counter()
         with self.session() as session:
-            known = {
-                row.unid: row
-                for row in session.scalars(
-                    select(Document).where(Document.database_id == database_id)
-                )
-            }
-            for record in documents:
-                row = known.get(record.unid)
-                if row is None:
-                    row = Document(
-                        database_id=database_id,
-                        unid=record.unid,
-                        form=record.form,
-                        parent_unid=record.parent_unid,
-                        source_sha256=record.source_sha256,
-                        state=State.EXTRACTED,
+            for batch in _batches(documents):
+                known = {
+                    row.unid: row
+                    for row in session.scalars(
+                        select(Document).where(
+                            Document.database_id == database_id,
+                            Document.unid.in_({r.unid for r in batch}),
+                        )
                     )
-                    session.add(row)
-                    known[record.unid] = row
-                    outcome["new"] += 1
-                elif row.source_sha256 == record.source_sha256:
-                    outcome["unchanged"] += 1
-                else:
-                    row.update_pending = row.item_id is not None
-                    row.source_sha256 = record.source_sha256
-                    row.form, row.parent_unid = record.form, record.parent_unid
-                    row.state, row.error, row.claimed_by = State.EXTRACTED, None, None
-                    outcome["changed"] += 1
+                }
+                for record in batch:
+                    row = known.get(record.unid)
+                    if row is None:
+                        row = Document(
+                            database_id=database_id,
+                            unid=record.unid,
+                            form=record.form,
+                            parent_unid=record.parent_unid,
+                            source_sha256=record.source_sha256,
+                            state=State.EXTRACTED,
+                        )
+                        session.add(row)
+                        known[record.unid] = row
+                        outcome["new"] += 1
+                    elif row.source_sha256 == record.source_sha256:
+                        outcome["unchanged"] += 1
+                    else:
+                        row.update_pending = row.item_id is not None
+                        row.source_sha256 = record.source_sha256
+                        row.form, row.parent_unid = record.form, record.parent_unid
+                        row.state, row.error, row.claimed_by = State.EXTRACTED, None, None
+                        outcome["changed"] += 1
+                _release(session)
             counts = session.execute(
                 select(func.count())
                 .select_from(Document)
@@ -99,125 +109,182 @@ class BulkRecording(LedgerBase):
         self,
         database_id: int,
         *,
-        transformed: Sequence[str],
-        quarantined: Sequence[tuple[str, str, str]],
-        excluded: Sequence[tuple[str, str]],
-        files: Sequence[FileRow] = (),
-        links: Sequence[tuple[str, str, str | None, str | None, str | None]] = (),
+        transformed: Iterable[str],
+        quarantined: Iterable[tuple[str, str, str]],
+        excluded: Iterable[tuple[str, str]],
+        files: Iterable[FileRow] = (),
+        links: Iterable[tuple[str, str, str | None, str | None, str | None]] = (),
         run_id: int | None = None,
     ) -> Counter[str]:
         """Record one transform of a database in one transaction. Documents already loaded
         keep their state (an unchanged document is not transformed again); a document that
-        was held back and now transforms has its quarantine entries resolved."""
-        movable = {State.EXTRACTED, State.QUARANTINED, State.EXCLUDED, State.TRANSFORMED}
+        was held back and now transforms has its quarantine entries resolved. Each kind of
+        outcome is read a batch at a time: memory does not grow with the database."""
         outcome: Counter[str] = Counter()
         with self.session() as session:
-            rows = {
-                d.unid: d
-                for d in session.scalars(
-                    select(Document).where(Document.database_id == database_id)
-                )
-            }
-            held = {
-                (q.document_id, q.reason): q
-                for q in session.scalars(
-                    select(Quarantine)
-                    .join(Document)
-                    .where(Document.database_id == database_id, Quarantine.resolved.is_(False))
-                )
-            }
-
-            def row_of(unid: str) -> Document:
-                row = rows.get(unid)
-                if row is None:
-                    raise KeyError(f"document {unid} is not in the ledger")
-                return row
-
-            for unid in transformed:
-                row = row_of(unid)
-                if State(row.state) not in movable:
-                    outcome["already past transform"] += 1
-                    continue
-                row.state, row.error, row.claimed_by = State.TRANSFORMED, None, None
-                for (document_id, _reason), entry in held.items():
-                    if document_id == row.id:
+            for unids in _batches(transformed):
+                rows = _documents(session, database_id, unids)
+                held = _unresolved(session, [row.id for row in rows.values()])
+                for unid in unids:
+                    row = _row_of(rows, unid)
+                    if State(row.state) not in _MOVABLE:
+                        outcome["already past transform"] += 1
+                        continue
+                    row.state, row.error, row.claimed_by = State.TRANSFORMED, None, None
+                    for entry in held.get(row.id, {}).values():
                         entry.resolved = True
-                outcome["transformed"] += 1
-            for unid, reason, detail in quarantined:
-                row = row_of(unid)
-                if State(row.state) not in movable:
-                    continue
-                row.state, row.error, row.claimed_by = State.QUARANTINED, reason, None
-                if (row.id, reason) not in held:
-                    entry = Quarantine(
-                        document_id=row.id, stage="transform", reason=reason, detail=detail
-                    )
-                    session.add(entry)
-                    held[(row.id, reason)] = entry
+                    outcome["transformed"] += 1
+                _release(session)
+            for batch in _batches(quarantined):
+                rows = _documents(session, database_id, [unid for unid, _r, _d in batch])
+                held = _unresolved(session, [row.id for row in rows.values()])
+                for unid, reason, detail in batch:
+                    row = _row_of(rows, unid)
+                    if State(row.state) not in _MOVABLE:
+                        continue
+                    row.state, row.error, row.claimed_by = State.QUARANTINED, reason, None
+                    if reason not in held.setdefault(row.id, {}):
+                        entry = Quarantine(
+                            document_id=row.id, stage="transform", reason=reason, detail=detail
+                        )
+                        session.add(entry)
+                        held[row.id][reason] = entry
+                        session.add(
+                            Event(
+                                run_id=run_id,
+                                document_id=row.id,
+                                stage="transform",
+                                kind="quarantine",
+                                message=reason,
+                            )
+                        )
+                    outcome["quarantined"] += 1
+                _release(session)
+            for pairs in _batches(excluded):
+                rows = _documents(session, database_id, [unid for unid, _reason in pairs])
+                for unid, reason in pairs:
+                    row = _row_of(rows, unid)
+                    if State(row.state) in _MOVABLE:
+                        # Why it was left out stays with it: the report names it.
+                        row.state, row.error = State.EXCLUDED, reason
+                        outcome["excluded"] += 1
+                _release(session)
+            for file_batch in _batches(files):
+                rows = _documents(session, database_id, [f.unid for f in file_batch])
+                _record_files(session, rows, file_batch)
+                _release(session)
+            for link_batch in _batches(links, key=lambda link: link[0]):
+                rows = _documents(session, database_id, [unid for unid, *_ in link_batch])
+                # A document's links come together and stay in one batch, so replacing its
+                # links batch by batch replaces them once.
+                linked = {_row_of(rows, unid).id for unid, *_ in link_batch}
+                session.execute(delete(Link).where(Link.document_id.in_(linked)))
+                for unid, kind, database, view, target in link_batch:
                     session.add(
-                        Event(
-                            run_id=run_id,
-                            document_id=row.id,
-                            stage="transform",
-                            kind="quarantine",
-                            message=reason,
+                        Link(
+                            document_id=_row_of(rows, unid).id,
+                            kind=kind,
+                            target_database=database,
+                            target_view=view,
+                            target_document=target,
                         )
                     )
-                outcome["quarantined"] += 1
-            for unid, reason in excluded:
-                row = row_of(unid)
-                if State(row.state) in movable:
-                    # Why it was left out stays with it: the report names it.
-                    row.state, row.error = State.EXCLUDED, reason
-                    outcome["excluded"] += 1
-            session.flush()
-            known_files = list(
-                session.scalars(
-                    select(Attachment).join(Document).where(Document.database_id == database_id)
-                )
-            )
-            # A file is known by its key within its document, so a new name never makes it a
-            # new file; files recorded before keys existed are known by their place.
-            by_key = {(a.document_id, a.file_key): a for a in known_files if a.file_key}
-            by_place = {(a.document_id, a.library, a.folder, a.name): a for a in known_files}
-            for file in files:
-                values = {
-                    name: getattr(file, name)
-                    for name in ("original_name", "library", "folder", "name", "sha256", "size")
-                }
-                values["kind"] = file.kind
-                values["file_key"] = file.key or None
-                document_id = row_of(file.unid).id
-                place = (document_id, file.library, file.folder, file.name)
-                known = by_key.get((document_id, file.key)) if file.key else None
-                known = known or by_place.get(place)
-                if known is None:
-                    attachment = Attachment(document_id=document_id, **values)
-                    session.add(attachment)
-                    by_place[place] = attachment
-                    if file.key:
-                        by_key[(document_id, file.key)] = attachment
-                elif known.sha256 != file.sha256 or (known.library, known.folder, known.name) != (
-                    file.library,
-                    file.folder,
-                    file.name,
-                ):
-                    for name, value in values.items():
-                        setattr(known, name, value)
-                    known.state, known.drive_item_id, known.quickxor = State.TRANSFORMED, None, None
-                elif known.file_key is None and file.key:
-                    known.file_key = file.key
-            linked = {row_of(unid).id for unid, *_ in links}
-            if linked:
-                session.execute(delete(Link).where(Link.document_id.in_(linked)))
-            for unid, kind, database, view, target in links:
-                session.add(
-                    Link(
-                        document_id=row_of(unid).id,
-                        kind=kind,
-                        target_database=database,
-                        target_view=view,
-                        target_document=target,
-                    )
-                )
+                _release(session)
         return outcome
+
+
+_MOVABLE = {State.EXTRACTED, State.QUARANTINED, State.EXCLUDED, State.TRANSFORMED}
+#: Rows read and written per query: small enough for SQLite's parameter limit and for memory.
+BATCH = 500
+T = TypeVar("T")
+
+
+def _batches(values: Iterable[T], key: Callable[[T], object] | None = None) -> Iterator[list[T]]:
+    """Lists of about BATCH values; with ``key``, consecutive values of one key stay together."""
+    if key is None:
+        iterator = iter(values)
+        while batch := list(islice(iterator, BATCH)):
+            yield batch
+        return
+    batch = []
+    for value in values:
+        if len(batch) >= BATCH and key(value) != key(batch[-1]):
+            yield batch
+            batch = []
+        batch.append(value)
+    if batch:
+        yield batch
+
+
+def _release(session: Session) -> None:
+    """Write what the batch changed and forget its objects (the transaction stays open)."""
+    session.flush()
+    session.expunge_all()
+
+
+def _documents(session: Session, database_id: int, unids: Iterable[str]) -> dict[str, Document]:
+    return {
+        d.unid: d
+        for d in session.scalars(
+            select(Document).where(
+                Document.database_id == database_id, Document.unid.in_(set(unids))
+            )
+        )
+    }
+
+
+def _row_of(rows: dict[str, Document], unid: str) -> Document:
+    row = rows.get(unid)
+    if row is None:
+        raise KeyError(f"document {unid} is not in the ledger")
+    return row
+
+
+def _unresolved(session: Session, document_ids: list[int]) -> dict[int, dict[str, Quarantine]]:
+    """The open quarantine entries of these documents, by document and reason."""
+    held: dict[int, dict[str, Quarantine]] = {}
+    for entry in session.scalars(
+        select(Quarantine).where(
+            Quarantine.document_id.in_(document_ids), Quarantine.resolved.is_(False)
+        )
+    ):
+        held.setdefault(entry.document_id, {})[entry.reason] = entry
+    return held
+
+
+def _record_files(session: Session, rows: dict[str, Document], files: list[FileRow]) -> None:
+    document_ids = {_row_of(rows, f.unid).id for f in files}
+    known_files = list(
+        session.scalars(select(Attachment).where(Attachment.document_id.in_(document_ids)))
+    )
+    # A file is known by its key within its document, so a new name never makes it a new
+    # file; files recorded before keys existed are known by their place.
+    by_key = {(a.document_id, a.file_key): a for a in known_files if a.file_key}
+    by_place = {(a.document_id, a.library, a.folder, a.name): a for a in known_files}
+    for file in files:
+        values = {
+            name: getattr(file, name)
+            for name in ("original_name", "library", "folder", "name", "sha256", "size")
+        }
+        values["kind"] = file.kind
+        values["file_key"] = file.key or None
+        document_id = _row_of(rows, file.unid).id
+        place = (document_id, file.library, file.folder, file.name)
+        known = by_key.get((document_id, file.key)) if file.key else None
+        known = known or by_place.get(place)
+        if known is None:
+            attachment = Attachment(document_id=document_id, **values)
+            session.add(attachment)
+            by_place[place] = attachment
+            if file.key:
+                by_key[(document_id, file.key)] = attachment
+        elif known.sha256 != file.sha256 or (known.library, known.folder, known.name) != (
+            file.library,
+            file.folder,
+            file.name,
+        ):
+            for name, value in values.items():
+                setattr(known, name, value)
+            known.state, known.drive_item_id, known.quickxor = State.TRANSFORMED, None, None
+        elif known.file_key is None and file.key:
+            known.file_key = file.key

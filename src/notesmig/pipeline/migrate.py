@@ -25,7 +25,7 @@ from notesmig.records import (
     TransformedDatabase,
     ValidatedDatabase,
 )
-from notesmig.transform.documents import TransformResult
+from notesmig.transform.stage import TransformOutcome
 
 
 @dataclass
@@ -34,7 +34,7 @@ class MigrationSummary:
     transformed: list[TransformedDatabase] = field(default_factory=list)
     validated: list[ValidatedDatabase] = field(default_factory=list)
     loaded: list[LoadedDatabase] = field(default_factory=list)
-    results: list[TransformResult] = field(default_factory=list)
+    results: list[TransformOutcome] = field(default_factory=list)
     seconds: float = 0.0
 
     @property

@@ -32,8 +32,7 @@ from notesmig.records import (
 from notesmig.sharepoint.graph import Graph
 from notesmig.sharepoint.loader import Loader
 from notesmig.sharepoint.rest import RestEndpoint, SharePointRest
-from notesmig.transform.documents import TransformResult
-from notesmig.transform.stage import run_transform
+from notesmig.transform.stage import TransformOutcome, run_transform
 
 
 @contextmanager
@@ -79,7 +78,7 @@ def extract_database(
 
 def transform_database(
     extracted: ExtractedDatabase, settings: StageSettings
-) -> tuple[TransformedDatabase, TransformResult]:
+) -> tuple[TransformedDatabase, TransformOutcome]:
     """Apply the database's mapping (without one, every document is excluded, with why)."""
     layout = DatabaseLayout(settings.work, extracted.replica_id)
     mapping = settings.load_mappings().get(extracted.replica_id.upper())

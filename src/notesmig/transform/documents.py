@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import html
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from notesmig import reasons
 from notesmig.dxl.model import Item, NotesDocument
@@ -103,19 +103,11 @@ class _Counts:
 
 
 @dataclass
-class TransformResult:
-    rows: list[ItemRow] = field(default_factory=list)
-    files: list[FileRow] = field(default_factory=list)
-    permissions: list[PermissionPlan] = field(default_factory=list)
-    quarantined: list[Outcome] = field(default_factory=list)
-    excluded: list[Outcome] = field(default_factory=list)
-    #: Copies of documents read more than once (several exports), merged into one.
-    merged: list[Outcome] = field(default_factory=list)
+class TransformTally:
+    """What every transform keeps whatever its size: counts, access plans, unknown names."""
+
     #: Per database, its ACL and roles as SharePoint permissions.
     access: dict[str, DatabaseAccess] = field(default_factory=dict)
-    #: Where the merged copies were read (file, line): the ledger knows only the kept one.
-    merged_places: set[tuple[str, int | None]] = field(default_factory=set)
-    links: list[LinkRow] = field(default_factory=list)
     counts: dict[str, _Counts] = field(default_factory=lambda: defaultdict(_Counts))
     unknown_users: Counter[str] = field(default_factory=Counter)
 
@@ -136,6 +128,120 @@ class TransformResult:
             )
             for database, counts in sorted(self.counts.items())
         }
+
+
+class TransformSink(Protocol):
+    """Where the transform puts each document's outcome as it goes: in memory
+    (:class:`TransformResult`) or straight into the output files (the stage)."""
+
+    tally: TransformTally
+
+    def add_row(self, row: ItemRow, document: NotesDocument) -> None: ...
+    def add_files(self, files: list[FileRow]) -> None: ...
+    def add_permission(self, plan: PermissionPlan) -> None: ...
+    def add_links(self, links: list[LinkRow]) -> None: ...
+    def add_held(self, outcome: Outcome) -> None: ...
+    def add_excluded(self, outcome: Outcome) -> None: ...
+    def add_merged(self, outcome: Outcome, copy: NotesDocument) -> None: ...
+    def seen(self, document: NotesDocument, row: ItemRow | None) -> None:
+        """Called once per kept document after its outcome (its row, if it became one)."""
+
+
+@dataclass
+class TransformResult:
+    """A whole transform in memory (tests, small inputs); the stage streams instead."""
+
+    rows: list[ItemRow] = field(default_factory=list)
+    files: list[FileRow] = field(default_factory=list)
+    permissions: list[PermissionPlan] = field(default_factory=list)
+    quarantined: list[Outcome] = field(default_factory=list)
+    excluded: list[Outcome] = field(default_factory=list)
+    #: Copies of documents read more than once (several exports), merged into one.
+    merged: list[Outcome] = field(default_factory=list)
+    #: Where the merged copies were read (file, line): the ledger knows only the kept one.
+    merged_places: set[tuple[str, int | None]] = field(default_factory=set)
+    links: list[LinkRow] = field(default_factory=list)
+    tally: TransformTally = field(default_factory=TransformTally)
+    pending: list[tuple[ItemRow, NotesDocument]] = field(default_factory=list, repr=False)
+
+    @property
+    def access(self) -> dict[str, DatabaseAccess]:
+        return self.tally.access
+
+    @property
+    def counts(self) -> dict[str, _Counts]:
+        return self.tally.counts
+
+    @property
+    def unknown_users(self) -> Counter[str]:
+        return self.tally.unknown_users
+
+    @property
+    def totals(self) -> dict[str, DatabaseTotals]:
+        return self.tally.totals
+
+    def add_row(self, row: ItemRow, document: NotesDocument) -> None:
+        self.pending.append((row, document))
+
+    def add_files(self, files: list[FileRow]) -> None:
+        self.files.extend(files)
+
+    def add_permission(self, plan: PermissionPlan) -> None:
+        self.permissions.append(plan)
+
+    def add_links(self, links: list[LinkRow]) -> None:
+        self.links.extend(links)
+
+    def add_held(self, outcome: Outcome) -> None:
+        self.quarantined.append(outcome)
+
+    def add_excluded(self, outcome: Outcome) -> None:
+        self.excluded.append(outcome)
+
+    def add_merged(self, outcome: Outcome, copy: NotesDocument) -> None:
+        self.merged.append(outcome)
+        self.merged_places.add((str(copy.source), copy.line))
+
+    def seen(self, document: NotesDocument, row: ItemRow | None) -> None:
+        pass  # the documents are the caller's, in memory already
+
+    def finish(self) -> None:
+        """Rows in load order: parents before children, then by creation."""
+        rows = [row for row, _document in self.pending]
+        depths = row_depths(
+            [r.database for r in rows], [r.unid for r in rows], [r.parent_unid for r in rows]
+        )
+        created = [_created(document) for _row, document in self.pending]
+        order = sorted(range(len(rows)), key=lambda i: (depths[i], created[i], rows[i].unid))
+        self.rows = [self.pending[i][0].model_copy(update={"depth": depths[i]}) for i in order]
+        self.pending = []
+
+
+def _created(document: NotesDocument) -> float:
+    return document.created.timestamp() if document.created else 0.0
+
+
+def row_depths(
+    databases: Sequence[str], unids: Sequence[str], parents: Sequence[str | None]
+) -> list[int]:
+    """Each row's depth in its response tree, counting only parents that are rows too (rows
+    given as parallel sequences: database, UNID, parent UNID)."""
+    parent_of: dict[str, dict[str, str | None]] = {}
+    for database, unid, parent in zip(databases, unids, parents, strict=True):
+        parent_of.setdefault(database, {})[unid] = parent
+
+    def depth(database: str, unid: str) -> int:
+        tree = parent_of[database]
+        seen = set()
+        level = 0
+        current = tree.get(unid)
+        while current and current in tree and current not in seen:
+            seen.add(current)
+            level += 1
+            current = tree[current]
+        return level
+
+    return [depth(d, u) for d, u in zip(databases, unids, strict=True)]
 
 
 class Transformer:
@@ -161,40 +267,8 @@ class Transformer:
         )
 
     def transform(self, documents: Iterable[NotesDocument]) -> TransformResult:
+        """Transform documents held in memory (the stage streams them: :meth:`run`)."""
         result = TransformResult()
-        pending: list[tuple[ItemRow, NotesDocument]] = []
-        names: dict[str, FolderNames] = {}
-        kept, conflicts = self._merge_copies(list(documents), result)
-        for document in kept:
-            database = (document.database_replica or "").upper()
-            if (database, document.unid) in conflicts:
-                totals = result.counts[database]
-                totals.quarantined += 1
-                result.quarantined.append(
-                    Outcome(database=database, unid=document.key, form=document.form,
-                            reason=str(reasons.CONFLICT),
-                            detail=conflicts[(database, document.unid)])
-                )  # fmt: skip
-                continue
-            row = self._document(document, database, result, names)
-            if row is not None:
-                pending.append((row, document))
-        self._order(pending, result)
-        for database in result.counts:
-            if database in self.mappings:
-                result.access[database] = self.planner(database).database_access()
-        for directory in self.users.values():
-            result.unknown_users.update(directory.unknown)
-        return result
-
-    @staticmethod
-    def _merge_copies(
-        documents: list[NotesDocument], result: TransformResult
-    ) -> tuple[list[NotesDocument], dict[tuple[str, str | None], str]]:
-        """Copies of one document (the same UNID in two exports of a database, or twice in
-        one) are one document: the latest modification wins and the others are counted as
-        merged, with where they were. Two copies modified at the same moment with the same
-        sequence number but different content are a conflict: neither is loaded."""
         groups: dict[tuple[str, str], list[NotesDocument]] = defaultdict(list)
         kept: list[NotesDocument] = []
         for document in documents:
@@ -205,32 +279,45 @@ class Transformer:
             else:
                 groups[(database, document.unid)].append(document)
         conflicts: dict[tuple[str, str | None], str] = {}
-        epoch = datetime.min.replace(tzinfo=UTC)
         for (database, unid), copies in groups.items():
-            if len(copies) == 1:
-                kept.append(copies[0])
-                continue
-            ordered = sorted(
-                copies, key=lambda d: (d.modified or d.created or epoch, d.sequence or 0)
-            )
-            winner = ordered[-1]
+            winner, conflict = merge_copies(database, unid, copies, result)
             kept.append(winner)
-            winner_sha = document_sha256(winner)
-            for copy in ordered[:-1]:
-                same_moment = (copy.modified, copy.sequence) == (winner.modified, winner.sequence)
-                if same_moment and document_sha256(copy) != winner_sha:
-                    conflicts[(database, unid)] = (
-                        f"{_where(copy)} and {_where(winner)} differ, both modified "
-                        f"{winner.modified} with sequence {winner.sequence}"
-                    )
-                result.counts[database].merged += 1
-                result.merged_places.add((str(copy.source), copy.line))
-                result.merged.append(
-                    Outcome(database=database, unid=unid, form=copy.form,
-                            reason=str(reasons.MERGED_COPY),
-                            detail=f"{_where(copy)}: merged into {_where(winner)}")
+            if conflict is not None:
+                conflicts[(database, unid)] = conflict
+        self.run(kept, conflicts, result)
+        result.finish()
+        return result
+
+    def run(
+        self,
+        kept: Iterable[NotesDocument],
+        conflicts: dict[tuple[str, str | None], str],
+        sink: TransformSink,
+    ) -> None:
+        """Transform each kept document (one per UNID, after :func:`merge_copies`) into
+        ``sink``, one at a time; then the databases' access plans and unknown names."""
+        names: dict[str, FolderNames] = {}
+        tally = sink.tally
+        for document in kept:
+            database = (document.database_replica or "").upper()
+            if (database, document.unid) in conflicts:
+                tally.counts[database].quarantined += 1
+                sink.add_held(
+                    Outcome(database=database, unid=document.key, form=document.form,
+                            reason=str(reasons.CONFLICT),
+                            detail=conflicts[(database, document.unid)])
                 )  # fmt: skip
-        return kept, conflicts
+                sink.seen(document, None)
+                continue
+            row = self._document(document, database, sink, names)
+            if row is not None:
+                sink.add_row(row, document)
+            sink.seen(document, row)
+        for database in tally.counts:
+            if database in self.mappings:
+                tally.access[database] = self.planner(database).database_access()
+        for directory in self.users.values():
+            tally.unknown_users.update(directory.unknown)
 
     # -- one document ---------------------------------------------------------------------
 
@@ -238,22 +325,22 @@ class Transformer:
         self,
         document: NotesDocument,
         database: str,
-        result: TransformResult,
+        sink: TransformSink,
         names: dict[str, FolderNames],
     ) -> ItemRow | None:
         unid = document.key
-        totals = result.counts[database]
+        totals = sink.tally.counts[database]
         mapping = self.mappings.get(database)
 
         def exclude(reason: str) -> None:
             totals.excluded += 1
-            result.excluded.append(
+            sink.add_excluded(
                 Outcome(database=database, unid=unid, form=document.form, reason=reason)
             )
 
         def hold(reason: str, detail: str = "") -> None:
             totals.quarantined += 1
-            result.quarantined.append(
+            sink.add_held(
                 Outcome(
                     database=database, unid=unid, form=document.form, reason=reason, detail=detail
                 )
@@ -331,12 +418,13 @@ class Transformer:
                 "audience": audience})
             for f in files
         ]  # fmt: skip
-        result.files.extend(files)
+        if files:
+            sink.add_files(files)
         totals.files += len(files)
         totals.overflow_files += sum(1 for f in files if f.kind == "richtext-overflow")
         if plan is not None:
-            result.permissions.append(plan)
-        result.links.extend(
+            sink.add_permission(plan)
+        links = [
             LinkRow(
                 database=database,
                 unid=unid,
@@ -346,7 +434,9 @@ class Transformer:
                 target_document=link.document,
             )
             for link in document.links
-        )
+        ]
+        if links:
+            sink.add_links(links)
         totals.transformed += 1
         return ItemRow(
             database=database,
@@ -535,33 +625,33 @@ class Transformer:
             )
         return rows
 
-    # -- order ----------------------------------------------------------------------------
 
-    @staticmethod
-    def _order(pending: list[tuple[ItemRow, NotesDocument]], result: TransformResult) -> None:
-        """Parents before children: by depth in the response tree, then by creation."""
-        parents = {(row.database, row.unid): row.parent_unid for row, _ in pending}
-
-        def depth(database: str, unid: str) -> int:
-            seen = set()
-            level = 0
-            current = parents.get((database, unid))
-            while current and (database, current) in parents and current not in seen:
-                seen.add(current)
-                level += 1
-                current = parents[(database, current)]
-            return level
-
-        ordered = []
-        for row, document in pending:
-            level = depth(row.database, row.unid)
-            ordered.append(
-                (
-                    level,
-                    document.created.timestamp() if document.created else 0.0,
-                    row.unid,
-                    row.model_copy(update={"depth": level}),
-                )
+def merge_copies(
+    database: str, unid: str, copies: list[NotesDocument], sink: TransformSink
+) -> tuple[NotesDocument, str | None]:
+    """Copies of one document (the same UNID in two exports of a database, or twice in one)
+    are one document: the latest modification wins and the others are counted as merged, with
+    where they were. Two copies modified at the same moment with the same sequence number but
+    different content are a conflict (returned): neither is loaded."""
+    if len(copies) == 1:
+        return copies[0], None
+    epoch = datetime.min.replace(tzinfo=UTC)
+    ordered = sorted(copies, key=lambda d: (d.modified or d.created or epoch, d.sequence or 0))
+    winner = ordered[-1]
+    winner_sha = document_sha256(winner)
+    conflict = None
+    for copy in ordered[:-1]:
+        same_moment = (copy.modified, copy.sequence) == (winner.modified, winner.sequence)
+        if same_moment and document_sha256(copy) != winner_sha:
+            conflict = (
+                f"{_where(copy)} and {_where(winner)} differ, both modified "
+                f"{winner.modified} with sequence {winner.sequence}"
             )
-        ordered.sort(key=lambda entry: (entry[0], entry[1], entry[2]))
-        result.rows = [entry[3] for entry in ordered]
+        sink.tally.counts[database].merged += 1
+        sink.add_merged(
+            Outcome(database=database, unid=unid, form=copy.form,
+                    reason=str(reasons.MERGED_COPY),
+                    detail=f"{_where(copy)}: merged into {_where(winner)}"),
+            copy,
+        )  # fmt: skip
+    return winner, conflict
