@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import queue
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -71,6 +73,38 @@ class _Position:
         return SourcePosition(self.path, self._lines + newlines + 1, column)
 
 
+class FileHash:
+    """sha256 of a file's bytes as they are read, computed on a thread of its own: hashlib
+    releases the GIL on large buffers, so hashing the whole export overlaps parsing instead of
+    adding to it (a tenth of the time of an attachment-heavy export)."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self._thread: threading.Thread | None = None
+
+    def update(self, data: bytes) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="file-hash", daemon=True)
+            self._thread.start()
+        self._queue.put(data)
+
+    def close(self) -> None:
+        """Wait for every byte handed over; the thread ends (reading finished or stopped)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def hexdigest(self) -> str:
+        self.close()
+        return self._hash.hexdigest()
+
+    def _work(self) -> None:
+        while (data := self._queue.get()) is not None:
+            self._hash.update(data)
+
+
 class DxlByteSource:
     """Yields parser-ready UTF-8 chunks of one DXL file; binary content goes to ``store``."""
 
@@ -79,7 +113,7 @@ class DxlByteSource:
         self.store = store
         self.bytes_read = 0
         #: sha256 of the file's bytes as read (complete once ``chunks`` is exhausted).
-        self.file_hash = hashlib.sha256()
+        self.file_hash = FileHash()
         self.blobs: dict[int, BlobResult] = {}
         self._stream = stream
         self._next_blob = 0
@@ -121,6 +155,7 @@ class DxlByteSource:
             if tail:
                 yield tail
         finally:
+            self.file_hash.close()
             if self._writer is not None:
                 self._writer.abort("reading stopped inside this binary content")
                 self._writer = None

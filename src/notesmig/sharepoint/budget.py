@@ -14,6 +14,11 @@ from collections.abc import Callable
 
 from notesmig.ledger.operations import BudgetRule
 
+#: The share of the tenant's limit the loader paces itself to. Close to all of it: the bucket
+#: never spends more than this within any window, and a 429 that still comes (SharePoint's
+#: accounting is approximate) pauses every task for its Retry-After.
+HEADROOM = 0.99
+
 
 class ResourceBudget:
     """A token bucket of SharePoint resource units, kept just under the tenant's limit.
@@ -25,7 +30,7 @@ class ResourceBudget:
     """
 
     def __init__(
-        self, per_minute: float, *, headroom: float = 0.95, window_seconds: float = 60.0
+        self, per_minute: float, *, headroom: float = HEADROOM, window_seconds: float = 60.0
     ) -> None:
         self.capacity = max(1.0, per_minute * headroom) if per_minute else 0.0
         self.rate = self.capacity / window_seconds if per_minute else 0.0
@@ -78,7 +83,7 @@ class SharedBudget(ResourceBudget):
         name: str,
         per_minute: float,
         *,
-        headroom: float = 0.95,
+        headroom: float = HEADROOM,
         window_seconds: float = 60.0,
     ) -> None:
         super().__init__(per_minute, headroom=headroom, window_seconds=window_seconds)

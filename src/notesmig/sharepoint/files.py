@@ -1,10 +1,11 @@
 """Files uploaded into document libraries, verified, each exactly once.
 
-Up to 4 MiB in one ``PUT`` (``replace``: idempotent), larger files through upload sessions in
-fragments of a multiple of 320 KiB, each retried; the session's URL is kept in the ledger so a
-killed run resumes where it stopped. The quickXorHash SharePoint reports is checked against the
-bytes sent. Then the file's list item gets its document's UNID, original name and key (Graph),
-and the link to its document's item (SharePoint REST: Graph cannot write hyperlinks).
+Up to 4 MiB in one ``PUT`` (``replace``: idempotent; several at once), larger files one at a
+time through upload sessions in fragments of a multiple of 320 KiB, each retried; the session's
+URL is kept in the ledger so a killed run resumes where it stopped. The quickXorHash SharePoint
+reports is checked against the bytes sent. Then the file's list item gets its document's UNID,
+original name and key (Graph), and the link to its document's item (SharePoint REST: Graph
+cannot write hyperlinks).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from notesmig.spfacts.limits import FRAGMENT_UNIT, REWRITTEN_ON_UPLOAD
 from notesmig.spfacts.quickxor import QuickXorHash
 
 SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024
+#: Small files uploaded at once by one load task (the budget, not this, sets the pace).
+UPLOADS_IN_PARALLEL = 4
 FRAGMENT = 10 * FRAGMENT_UNIT  # 3.2 MiB
 
 
@@ -87,26 +90,51 @@ class FileUploader:
         attachments: dict[tuple[str, str, str, str], Any],
         item_urls: dict[str, str],
     ) -> None:
-        for file in files:
-            record = attachments.get((file.unid, file.library, file.folder, file.name))
-            if record is None or file.unid not in item_urls:
-                continue  # its document was not loaded (held back, or failed): nor is its file
-            if record.state == State.LOADED and record.drive_item_id:
-                self.counts.unchanged += 1
-                continue
-            if file.audience is not None and file.audience not in self._ready:
-                if self.audience_folder is None:
-                    continue  # no way to protect it: never uploaded where others could read it
-                try:
-                    await self.audience_folder(target, file.audience)
-                except TerminalError as exc:
-                    # Never uploaded where others could read it: its document is held back.
-                    self.refused[file.unid] = str(exc)
+        """Upload what is not loaded yet: up to UPLOADS_IN_PARALLEL small files at once (each
+        takes its resource units from the one budget, so together they fill it rather than
+        wait on round trips), a file for an upload session alone (its bytes are in memory).
+        The first failure stops the others and is raised; what finished is in the ledger."""
+        running: set[asyncio.Task[None]] = set()
+
+        async def settle(at_most: int) -> None:
+            while len(running) > at_most:
+                done, _pending = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                running.difference_update(done)
+                for task in done:
+                    task.result()
+
+        try:
+            for file in files:
+                record = attachments.get((file.unid, file.library, file.folder, file.name))
+                if record is None or file.unid not in item_urls:
+                    continue  # its document was not loaded (held back, or failed): nor its file
+                if record.state == State.LOADED and record.drive_item_id:
+                    self.counts.unchanged += 1
                     continue
-                self._ready.add(file.audience)
-            if file.unid in self.refused:
-                continue
-            await self.upload(target, file, record, item_urls[file.unid])
+                if file.audience is not None and file.audience not in self._ready:
+                    if self.audience_folder is None:
+                        continue  # no way to protect it: never uploaded where others can read
+                    try:
+                        await self.audience_folder(target, file.audience)
+                    except TerminalError as exc:
+                        # Never uploaded where others could read it: its document is held back.
+                        self.refused[file.unid] = str(exc)
+                        continue
+                    self._ready.add(file.audience)
+                if file.unid in self.refused:
+                    continue
+                item_url = item_urls[file.unid]
+                if file.size > SIMPLE_UPLOAD_LIMIT:
+                    await settle(0)
+                    await self.upload(target, file, record, item_url)
+                    continue
+                await settle(UPLOADS_IN_PARALLEL - 1)
+                running.add(asyncio.ensure_future(self.upload(target, file, record, item_url)))
+            await settle(0)
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def upload(self, target: Target, file: FileRow, record: Any, item_url: str) -> None:
         drive = f"/drives/{target.drive_id}"

@@ -15,10 +15,8 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
+from notesmig.sharepoint.budget import HEADROOM
 from notesmig.ui.progress import MigrationProgress, Record
-
-#: The share of the budget the loader paces itself to (``ResourceBudget``'s headroom).
-HEADROOM = 0.95
 
 
 class DatabaseForecast(Record):
