@@ -15,7 +15,7 @@ export UV_PYTHON := $(PYTHON)
 # Use the platform certificate store (it carries any site CA, e.g. behind a TLS proxy).
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: env demo demo-ui test lint format bench-extract bench-startup bench-transform bench-emulator bench-load clean
+.PHONY: env demo demo-ui test lint format bench-extract bench-startup bench-transform bench-emulator bench-load bench-scale clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -112,6 +112,9 @@ bench-emulator: env
 
 bench-load: env
 	$(BIN)/python bench/bench_load.py
+
+bench-scale: env
+	$(BIN)/python bench/bench_scale.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

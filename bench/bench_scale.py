@@ -108,8 +108,12 @@ def run(scale: int, time_scale: float, keep: bool) -> dict[str, Any]:
 
         return wrapper  # type: ignore[return-value]
 
-    for name in ("extract_database", "transform_database", "validate_database", "load_database"):
-        setattr(pipeline, name, measured(name.removesuffix("_database"), getattr(pipeline, name)))
+    originals = {
+        name: getattr(pipeline, name)
+        for name in ("extract_database", "transform_database", "validate_database", "load_database")
+    }
+    for name, function in originals.items():
+        setattr(pipeline, name, measured(name.removesuffix("_database"), function))
     emulator = EmulatorProcess(
         run_dir / "emulator",
         options=("--users", str(sample / "users.csv"), "--groups",
@@ -127,6 +131,8 @@ def run(scale: int, time_scale: float, keep: bool) -> dict[str, Any]:
         emulator_cpu = cpu_seconds(running.process.pid)
         summary = pipeline.migrate([sample], settings)
         emulator_cpu = cpu_seconds(running.process.pid) - emulator_cpu
+    for name, function in originals.items():
+        setattr(pipeline, name, function)
     load = summary.load
     documents = summary.documents
     attachment_bytes = sum(e.attachment_bytes for e in summary.extracted)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from notesmig.sharepoint.budget import HEADROOM
-from notesmig.ui.forecast import forecast
+from notesmig.ui.forecast import forecast, wave_order
 from notesmig.ui.progress import migration_progress
 from tests.ui.conftest import filled_ledger
 
@@ -111,3 +111,9 @@ def test_the_forecast_command(tmp_path: Path) -> None:
     assert tight.returncode == 1 and "間に合わない" in tight.stdout
     wrong = run("--cutoff", "令和元年4月1日")
     assert wrong.returncode == 2 and "outside the 令和 era" in wrong.stderr + wrong.stdout
+
+
+def test_waves_go_in_the_order_they_are_numbered() -> None:
+    waves = ["W10", "W9", "W2", "第12波", "第3波", "pilot"]
+    assert sorted(waves, key=wave_order) == ["W2", "W9", "W10", "pilot", "第3波", "第12波"]
+    assert max(["W9", "W10"], key=wave_order) == "W10"

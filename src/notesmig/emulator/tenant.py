@@ -47,9 +47,13 @@ CREATE TABLE IF NOT EXISTS items (
     PRIMARY KEY (list_id, id));
 CREATE INDEX IF NOT EXISTS items_parent ON items (list_id, parent_item);
 CREATE INDEX IF NOT EXISTS items_change ON items (list_id, change);
+CREATE INDEX IF NOT EXISTS items_folder_name
+    ON items (list_id, parent_item, lower(json_extract(fields, '$.FileLeafRef')))
+    WHERE is_folder = 1;
 CREATE TABLE IF NOT EXISTS item_values (
     list_id TEXT NOT NULL, column TEXT NOT NULL, value TEXT NOT NULL, item INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS item_values_key ON item_values (list_id, column, value);
+CREATE INDEX IF NOT EXISTS item_values_item ON item_values (list_id, item);
 CREATE TABLE IF NOT EXISTS drive_items (
     id TEXT PRIMARY KEY, drive_id TEXT NOT NULL, parent TEXT, name TEXT NOT NULL,
     folder INTEGER NOT NULL, size INTEGER NOT NULL DEFAULT 0, sha256 TEXT, quickxor TEXT,
@@ -58,6 +62,7 @@ CREATE TABLE IF NOT EXISTS drive_items (
 CREATE UNIQUE INDEX IF NOT EXISTS drive_items_name
     ON drive_items (drive_id, parent, name COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS drive_items_list_item ON drive_items (drive_id, list_item);
+CREATE INDEX IF NOT EXISTS drive_items_parent ON drive_items (parent);
 CREATE TABLE IF NOT EXISTS uploads (
     id TEXT PRIMARY KEY, drive_id TEXT NOT NULL, parent TEXT NOT NULL, name TEXT NOT NULL,
     conflict TEXT NOT NULL, fs_info TEXT, expires REAL NOT NULL, total INTEGER,
@@ -673,11 +678,19 @@ class Tenant:
         return self.fields_json(row, self._item_row(row, item["id"]), None)
 
     def folder_named(self, row: ListRow, parent: int | None, name: str) -> int | None:
-        """The folder item called ``name`` in ``parent`` (None: the list's root)."""
+        """The folder item called ``name`` in ``parent`` (None: the list's root); names compare
+        case-insensitively, as SharePoint's do."""
+        # Through the folder-name index (SQLite's lower() folds ASCII only); a name with other
+        # letters is compared in Python over the folder's subfolders.
+        query, values = (
+            ("AND lower(json_extract(fields, '$.FileLeafRef')) = lower(?)", (name,))
+            if name.isascii()
+            else ("", ())
+        )
         for found in self.db.execute(
-            "SELECT id, fields FROM items WHERE list_id = ? AND deleted = 0 AND is_folder = 1 "
-            "AND parent_item IS ?",
-            (row.id, parent),
+            "SELECT id, fields FROM items WHERE list_id = ? AND is_folder = 1 AND deleted = 0 "  # noqa: S608 (fixed text)
+            f"AND parent_item IS ? {query}",
+            (row.id, parent, *values),
         ):
             if str(json.loads(found["fields"]).get("FileLeafRef", "")).lower() == name.lower():
                 return int(found["id"])
@@ -880,19 +893,32 @@ class Tenant:
                 "AND item_values.column = ? AND item_values.value = ? AND items.deleted = 0 "
                 "AND items.id > ? ORDER BY items.id",
                 (row.id, name, json.dumps(value), after),
-            ).fetchall()
+            )
+        elif not conditions:
+            # One page (and one more row, to know whether another page follows), not the rest
+            # of the list: paging through a large list must not cost the list at every page.
+            candidates = self.db.execute(
+                "SELECT * FROM items WHERE list_id = ? AND deleted = 0 AND id > ? ORDER BY id "
+                "LIMIT ?",
+                (row.id, after, top + 1),
+            )
         else:
             candidates = self.db.execute(
                 "SELECT * FROM items WHERE list_id = ? AND deleted = 0 AND id > ? ORDER BY id",
                 (row.id, after),
-            ).fetchall()
+            )
         matched: list[sqlite3.Row] = []
-        for item in candidates:
-            fields = json.loads(item["fields"])
-            if all(_compare(fields.get(n), op, v) for n, op, v in conditions):
+        try:
+            for item in candidates:  # read as they match: a page stops the scan
+                if conditions:
+                    fields = json.loads(item["fields"])
+                    if not all(_compare(fields.get(n), op, v) for n, op, v in conditions):
+                        continue
                 matched.append(item)
                 if len(matched) > top:
                     break
+        finally:
+            candidates.close()
         if len(matched) > top:
             return matched[:top], int(matched[top - 1]["id"])
         return matched, None

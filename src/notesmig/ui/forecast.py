@@ -4,19 +4,25 @@ resource-unit budget and the days until Notes is switched off.
 
 Each database's time is the longest of three: its documents at the measured documents a minute,
 its bytes at the measured megabytes a minute, and its resource units (the measured units per
-document) at 95% of the budget. Databases go one after another in wave order (a database's wave
-is the latest its documents were loaded in; those never loaded come last), so the table says
-which databases, and which waves, finish on or before the cutoff. Nothing measured yet (no load
-run): no estimate, said so.
+document) at the share of the budget the loader paces itself to (``HEADROOM``). Databases go one
+after another in wave order (W2 before W10; a database's wave is the latest its documents were
+loaded in; those never loaded come last), so the table says which databases, and which waves,
+finish on or before the cutoff. Nothing measured yet (no load run): no estimate, said so.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, timedelta
 
 from notesmig.sharepoint.budget import HEADROOM
 from notesmig.ui.progress import MigrationProgress, Record
+
+
+def wave_order(wave: str) -> list[str | int]:
+    """Waves in the order a team numbers them: W2 before W10, 第3波 before 第12波."""
+    return [int(part) if i % 2 else part for i, part in enumerate(re.split(r"(\d+)", wave))]
 
 
 class DatabaseForecast(Record):
@@ -79,7 +85,11 @@ def forecast(
     per_database: dict[str, DatabaseForecast] = {}
     for row in progress.databases:
         current = per_database.get(row.replica_id)
-        wave = max(filter(None, [row.wave, current.wave if current else None]), default=None)
+        wave = max(
+            filter(None, [row.wave, current.wave if current else None]),
+            key=wave_order,
+            default=None,
+        )
         per_database[row.replica_id] = DatabaseForecast(
             replica_id=row.replica_id,
             title=row.title,
@@ -93,7 +103,7 @@ def forecast(
         )
     ordered = sorted(
         per_database.values(),
-        key=lambda d: (d.wave is None, d.wave or "", d.title or d.replica_id),
+        key=lambda d: (d.wave is None, wave_order(d.wave or ""), d.title or d.replica_id),
     )
     minutes_per_day = 60.0 * hours_per_day
     elapsed: float | None = 0.0
