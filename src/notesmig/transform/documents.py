@@ -158,8 +158,6 @@ class TransformResult:
     excluded: list[Outcome] = field(default_factory=list)
     #: Copies of documents read more than once (several exports), merged into one.
     merged: list[Outcome] = field(default_factory=list)
-    #: Where the merged copies were read (file, line): the ledger knows only the kept one.
-    merged_places: set[tuple[str, int | None]] = field(default_factory=set)
     links: list[LinkRow] = field(default_factory=list)
     tally: TransformTally = field(default_factory=TransformTally)
     pending: list[tuple[ItemRow, NotesDocument]] = field(default_factory=list, repr=False)
@@ -200,7 +198,6 @@ class TransformResult:
 
     def add_merged(self, outcome: Outcome, copy: NotesDocument) -> None:
         self.merged.append(outcome)
-        self.merged_places.add((str(copy.source), copy.line))
 
     def seen(self, document: NotesDocument, row: ItemRow | None) -> None:
         pass  # the documents are the caller's, in memory already
