@@ -161,7 +161,10 @@ def assert_exactly_once(graph_url: str, work: Path) -> None:
     rows, files, held = expected(work)
     items, libraries = read_back(graph_url)
     loaded = Counter(fields["NotesUNID"] for entries in items.values() for fields in entries)
-    assert set(loaded) == set(rows) and set(loaded.values()) == {1}  # one item per document
+    missing = sorted(set(rows) - set(loaded))
+    unknown = sorted(set(loaded) - set(rows))
+    twice = sorted(unid for unid, count in loaded.items() if count > 1)
+    assert (missing, unknown, twice) == ([], [], []), (missing, unknown, twice)  # once each
     assert not set(loaded) & held  # restricted documents held back, not loaded openly
     for title, entries in items.items():
         for fields in entries:

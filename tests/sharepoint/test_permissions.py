@@ -316,6 +316,28 @@ def test_a_kill_at_any_step_never_leaves_a_restricted_document_readable(
             assert sorted(folders) == sorted(wanted)  # one folder per audience, none twice
 
 
+@pytest.mark.parametrize(
+    "lost",
+    ["web/sitegroups", "AddValidateUpdateItemUsingPath", "addroleassignment"],
+)  # fmt: skip
+def test_a_permission_write_whose_answer_is_lost_is_found_not_refused(
+    sample_corpus: list[SampleFile], tmp_path: Path, lost: str
+) -> None:
+    # The write is done, its answer lost; the retry meets what the first attempt made
+    # ("The specified name is already in use"), which is the thing wanted, not a refusal.
+    mappings = mappings_for(sample_corpus, tmp_path / "mappings")
+    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0",
+                      "--lose-answer-to", lost) as emulator:  # fmt: skip
+        migrate([sample_corpus[0].path.parent], mappings, tmp_path / "work",
+                graph_url=emulator.graph_url, db_url=ledger_url)  # fmt: skip
+        assert_exactly_once(emulator.graph_url, tmp_path / "work")
+    refused = [
+        (q["unid"], q["detail"]) for q in Ledger(ledger_url).quarantined() if q["stage"] == "load"
+    ]
+    assert refused == []
+
+
 class _Reader:
     def __init__(self, client: httpx.Client) -> None:
         self.client = client

@@ -818,6 +818,15 @@ def emulator_serve(
             )
         ),
     ] = 0,
+    lose_answer_to: Annotated[
+        list[str] | None,
+        typer.Option(
+            help=both(
+                "パスにこれを含む最初の書き込みの応答を失わせる（試験用、複数可）",
+                "Lose the answer to the first write whose path has this (tests; repeatable).",
+            )
+        ),
+    ] = None,
     hostname: Annotated[
         str, typer.Option(help=both("テナントのホスト名", "Tenant host."))
     ] = "contoso.sharepoint.com",
@@ -849,6 +858,7 @@ def emulator_serve(
             site_members=tuple(site_member or ()),
             page_size=page_size,
             fail_fragments=fail_fragments,
+            lose_answer_to=tuple(lose_answer_to or ()),
             manage_permissions=manage_permissions,
             break_inheritance_max_items=break_inheritance_max_items,
             rewrite_office_files=rewrite_office_files,

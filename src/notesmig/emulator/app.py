@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from notesmig.emulator.batch import Batch
 from notesmig.emulator.config import EmulatorConfig
@@ -51,6 +51,7 @@ class EmulatorApp:
         self.rest = RestRoutes(self.tenant)
         self.batch = Batch(self)
         self.requests = 0
+        self._answers_to_lose = set(config.lose_answer_to)
 
     # -- ASGI -----------------------------------------------------------------------------
 
@@ -89,7 +90,7 @@ class EmulatorApp:
             )
         else:
             response = await self.handle(request)
-        if response.wrote and self.faults.lose_response():
+        if response.wrote and (self._lose_first(request) or self.faults.lose_response()):
             await _drop(send)
             return
         if response.status == -1:  # an injected connection reset
@@ -102,6 +103,15 @@ class EmulatorApp:
         head.append((b"content-length", str(len(response.body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": head})
         await send({"type": "http.response.body", "body": response.body})
+
+    def _lose_first(self, request: Request) -> bool:
+        """Whether this write is the first to a path whose answer a test asked to lose."""
+        path = unquote(request.raw_path.decode("latin-1").split("?")[0])
+        for part in self._answers_to_lose:
+            if part in path:
+                self._answers_to_lose.discard(part)
+                return True
+        return False
 
     @staticmethod
     async def _read_body(receive: Receive, headers: dict[str, str]) -> bytes | None:

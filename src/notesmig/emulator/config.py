@@ -45,6 +45,9 @@ class EmulatorConfig:
     page_size: int = 200
     #: The first this many upload fragments answer 503 (a deterministic outage, for tests).
     fail_fragments: int = 0
+    #: The first committed write whose path contains each of these loses its answer (a
+    #: deterministic lost response, for tests).
+    lose_answer_to: tuple[str, ...] = field(default=())
     #: Whether the app may manage permissions (an app granted less answers 403 to them).
     manage_permissions: bool = True
     #: Above this many items a list or folder's inheritance cannot be broken (SharePoint:

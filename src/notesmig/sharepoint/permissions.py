@@ -152,11 +152,18 @@ class PermissionApplier:
         except RestRequestError as exc:
             if exc.status != 404:
                 raise
-            group = await self.rest.permission_call(
-                "POST", self.site.path, "web/sitegroups",
-                {"Title": plan.title, "Description": f"Notes role {plan.notes_role}"},
-                what=f"create site group {plan.title}",
-            )  # fmt: skip
+            try:
+                group = await self.rest.permission_call(
+                    "POST", self.site.path, "web/sitegroups",
+                    {"Title": plan.title, "Description": f"Notes role {plan.notes_role}"},
+                    what=f"create site group {plan.title}",
+                )  # fmt: skip
+            except RestRequestError as refused:
+                # "The specified name is already in use": an attempt whose answer was lost
+                # (or a killed run) created it; the group found by its name is the one meant.
+                if refused.status != 400:
+                    raise
+                group = await self.rest.call("GET", self.site.path, path, cost=1, what=plan.title)
         group_id = int(group["Id"])
         self._groups[plan.title.casefold()] = group_id
         wanted = {await self.principal_id(m) for m in plan.members}
