@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import time
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,10 @@ def _claim_all(url: str, worker: str, queue: multiprocessing.Queue, ready: Any) 
             ledger.advance(
                 ledger.database_id(claimed.database) or 0, claimed.unid, State.TRANSFORMED
             )
+        # A worker's work between claims (loading what it took) happens outside the ledger:
+        # without it, SQLite's lock (not fair: a busy writer re-takes it before a sleeping
+        # one wakes) could let one process claim everything on a loaded machine.
+        time.sleep(0.02)
     queue.put((worker, taken))
     ledger.close()
 
