@@ -310,6 +310,15 @@ class LoadCounts(Record):
     unique_scopes: int = 0
     requests: int = 0
     writes: int = 0
+    #: Documents whose Notes links or pictures the link pass rewrote, and what their links
+    #: became at that moment: direct (SharePoint URLs), pending (the redirector) or broken (in
+    #: no export yet); documents of other databases whose links into this one were upgraded.
+    links_rewritten: int = 0
+    links_direct: int = 0
+    links_pending: int = 0
+    links_broken: int = 0
+    pictures_linked: int = 0
+    links_upgraded: int = 0
     unknown_people: dict[str, int] = Field(default_factory=dict)
 
 

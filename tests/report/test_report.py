@@ -109,6 +109,11 @@ def test_the_report_is_the_ledger_in_the_browser_and_asks_no_other_host(
         assert "— 一致" in balance and "数が合いません" not in balance
         restricted = page.get_by_role("table", name="閲覧制限のある文書").get_by_role("row")
         assert restricted.count() == 1 + status[TRIPS].restricted_loaded
+        # Its 17 doclinks (to the document library) all open their items in SharePoint.
+        links = {k: page.locator(f'[data-count="{k}"]').inner_text()
+                 for k in ("links", "links-direct", "links-pending", "links-broken")}  # fmt: skip
+        assert links == {"links": "17", "links-direct": "17", "links-pending": "0",
+                         "links-broken": "0"}  # fmt: skip
         page.screenshot(path=str(ARTIFACTS / "report-trips-ja.png"), full_page=True)
         page.pdf(path=str(ARTIFACTS / "report-trips-ja.pdf"), format="A4")
 

@@ -463,24 +463,38 @@ def migrate(
         Path, typer.Option(help=both("抽出・変換の作業フォルダー", "Folder for stage output."))
     ] = Path("build/migrate"),
     ru_per_minute: RuPerMinuteOption = 2_400,
+    links_url: Annotated[
+        str,
+        typer.Option(
+            help=both(
+                "未移行の文書へのリンクの転送先（notesmig serve-links）",
+                "The redirector for links to documents not in SharePoint (serve-links).",
+            )
+        ),
+    ] = "http://127.0.0.1:8790/notes-links",
 ) -> None:
     """抽出・変換・SharePoint への移行を一度に実行します / The whole pipeline outside Airflow:
     extract, transform and load into SharePoint."""
     from notesmig.cli.render import counting_progress  # noqa: PLC0415
+    from notesmig.links.urls import RedirectorUrlError  # noqa: PLC0415
     from notesmig.pipeline import StageSettings  # noqa: PLC0415
     from notesmig.pipeline import migrate as run_migration  # noqa: PLC0415
     from notesmig.validate.stage import stop_message  # noqa: PLC0415
 
     endpoint = _graph_endpoint(graph_url)
     _mappings(mapping)
-    settings = StageSettings(
-        work=work,
-        mappings=mapping,
-        ledger_url=ledger_url(db_url),
-        graph=endpoint,
-        site=site,
-        ru_per_minute=ru_per_minute,
-    )
+    try:
+        settings = StageSettings(
+            work=work,
+            mappings=mapping,
+            ledger_url=ledger_url(db_url),
+            graph=endpoint,
+            site=site,
+            ru_per_minute=ru_per_minute,
+            redirector=links_url,
+        )
+    except RedirectorUrlError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--links-url") from exc
     open_ledger(settings.ledger_url).close()
     with counting_progress("SharePoint へ移行中 / loading into SharePoint") as advance:
         result = run_migration(paths, settings, progress=advance)
@@ -499,6 +513,21 @@ def migrate(
         f"{load.throttled}、{result.seconds:.1f} 秒 / errors {result.extraction_errors}; "
         f"{load.resource_units} resource units; {load.throttled} throttled; "
         f"{result.seconds:.1f} s"
+    )
+    ledger = open_ledger(settings.ledger_url)
+    try:
+        links = ledger.link_report()
+    finally:
+        ledger.close()
+    direct, pending, broken = (sum(getattr(d, k) for d in links) for k in ("direct", "pending",
+                                                                             "broken"))  # fmt: skip
+    console.print(
+        f"Notes リンク（台帳全体）: SharePoint へ {direct}、転送先で待機 {pending}、"
+        f"リンク先なし {broken}; 今回書き換えた文書 {load.links_rewritten + load.links_upgraded}、"
+        f"画像 {load.pictures_linked} / Notes links (whole ledger): {direct} to SharePoint, "
+        f"{pending} waiting on the redirector, {broken} to no export; "
+        f"{load.links_rewritten + load.links_upgraded} documents rewritten now, "
+        f"{load.pictures_linked} pictures"
     )
     if result.held_by_validation:
         console.print(
@@ -644,6 +673,30 @@ def forecast(
         console.print(forecast_table(found))
     if found.fits is False:
         _exit(1)
+
+
+@app.command("serve-links")
+def serve_links(
+    db_url: DbUrlOption = None,
+    host: Annotated[str, typer.Option(help=both("待ち受けるアドレス", "Address to listen on."))] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help=both("ポート", "Port."))] = 8790,
+) -> None:
+    """Notes リンクの転送先を提供します / Serve the redirector: /notes-links/{replica}/{unid}
+    answers 302 to the document in SharePoint, or a page saying why it is not there."""
+    import uvicorn  # noqa: PLC0415
+
+    from notesmig.links.redirector import create_app  # noqa: PLC0415
+    from notesmig.pipeline.settings import mask_url  # noqa: PLC0415
+
+    url = ledger_url(db_url)
+    open_ledger(url).close()  # an unusable URL exits 2 now, not at the first click
+    console.print(
+        f"Notes リンクの転送 / redirector: http://{host}:{port}/notes-links  "
+        f"台帳 / ledger {mask_url(url)}"
+    )
+    uvicorn.run(create_app(lambda: url), host=host, port=port, log_level="warning")
 
 
 @app.command()

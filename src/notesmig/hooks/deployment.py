@@ -10,7 +10,10 @@ Configuration (environment variables of the Airflow components):
   it, ``NOTESMIG_GRAPH_URL`` may name an emulator (a URL with no credentials, loopback only);
 * ``NOTESMIG_LEDGER_CONN_ID`` (default ``notesmig_ledger``): the ledger's connection; without
   it, ``NOTESMIG_DB_URL``; without either, a SQLite file in the work folder;
-* ``NOTESMIG_RU_PER_MINUTE`` (default 2,400): the tenant's budget, shared by every worker.
+* ``NOTESMIG_RU_PER_MINUTE`` (default 2,400): the tenant's budget, shared by every worker;
+* ``NOTESMIG_LINKS_URL`` (default ``http://127.0.0.1:8790/notes-links``): the redirector that
+  Notes links to documents not (yet) in SharePoint point at (``notesmig serve-links``, or the
+  plugin's ``/notesmig/notes-links`` behind Airflow's login).
 
 Tasks read connections through the Task SDK; the Migration view (in the API server, where no
 task runs) through Airflow's secrets backends (``server_connection``).
@@ -24,6 +27,7 @@ from pathlib import Path
 
 from notesmig.hooks.connections import ConnectionFields
 from notesmig.hooks.connections import ledger_url as connection_ledger_url
+from notesmig.links.urls import DEFAULT_REDIRECTOR
 from notesmig.pipeline.settings import StageSettings
 from notesmig.sharepoint.client import DEFAULT_EMULATOR_URL, GraphEndpoint
 
@@ -118,4 +122,5 @@ def stage_settings(
         wave=wave or None,
         shared_budget=True,
         run_id=run_id,
+        redirector=os.environ.get("NOTESMIG_LINKS_URL", DEFAULT_REDIRECTOR),
     )

@@ -164,6 +164,10 @@ class Link(Base):
     target_view: Mapped[str | None] = mapped_column(String(64))
     target_document: Mapped[str | None] = mapped_column(String(64))
     rewritten_url: Mapped[str | None] = mapped_column(Text)
+    #: What the link pass made of it: direct (its target's SharePoint URL), pending (the
+    #: redirector: the target is known but not in SharePoint), broken (the redirector: the
+    #: target is in no export); None until the pass has run.
+    status: Mapped[str | None] = mapped_column(String(16))
 
 
 class Quarantine(Base):

@@ -8,7 +8,7 @@ one is a no-op, and a document whose source hash changed is scheduled again as a
 The ledger is split by job: :mod:`.base` (connection, schema, runs), :mod:`.bulk` (a stage of a
 database at once), :mod:`.transitions` (one document at a time, claims), :mod:`.views`
 (reading), :mod:`.evidence` (sources, validations, verdicts), :mod:`.operations` (leases,
-the shared budget, runs per database).
+the shared budget, runs per database), :mod:`.links` (the link map).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from notesmig.ledger.base import DEFAULT_URL, LedgerBase
 from notesmig.ledger.bulk import BulkRecording
 from notesmig.ledger.evidence import Evidence
+from notesmig.ledger.links import LinkRecords
 from notesmig.ledger.operations import Operations
 from notesmig.ledger.transitions import Transitions
 from notesmig.ledger.values import Claimed, DatabaseStatus, DocumentRecord, worker_name
@@ -32,5 +33,5 @@ __all__ = [
 ]
 
 
-class Ledger(BulkRecording, Transitions, Views, Evidence, Operations):
+class Ledger(BulkRecording, Transitions, Views, Evidence, Operations, LinkRecords):
     """Access to one ledger database (any SQLAlchemy URL)."""

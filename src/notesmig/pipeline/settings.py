@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from notesmig.errors import TerminalError
+from notesmig.links.urls import DEFAULT_REDIRECTOR, redirector_base
 from notesmig.mapping.loader import MappingError, load_mappings
 from notesmig.mapping.model import Mapping
 from notesmig.sharepoint.client import GraphEndpoint
@@ -54,8 +55,13 @@ class StageSettings:
     shared_budget: bool = False
     #: The Airflow run this stage belongs to (the holder of its database's lease).
     run_id: str | None = None
+    #: The redirector's base URL: Notes links to documents not (yet) in SharePoint point there.
+    redirector: str = DEFAULT_REDIRECTOR
 
     def __post_init__(self) -> None:
+        # Stages hand folders to libraries (GX's stores) that refuse relative paths.
+        object.__setattr__(self, "work", Path(self.work).absolute())
+        object.__setattr__(self, "redirector", redirector_base(self.redirector))
         if self.ru_per_minute < 0:
             raise SettingsError("ru_per_minute must be 0 (no pacing) or more")
         if self.concurrent_loads < 1:

@@ -183,6 +183,8 @@ async def _load(
                 Path(transformed.transform_dir),
                 mapping,
                 progress=progress,
+                redirector=settings.redirector,
+                sites={m.replica_id: m.site for m in settings.load_mappings().values()},
             )
             counts = await loader.load()
             counts = counts.model_copy(

@@ -25,7 +25,6 @@ from notesmig.ledger.models import (
     Attachment,
     Database,
     Document,
-    Link,
     Quarantine,
     SourceExport,
     VerdictRow,
@@ -94,8 +93,13 @@ class DatabaseReport:
     restricted: list[RestrictedDocument]
     responses: int
     threads_kept: int
+    #: Notes links in its documents in SharePoint: found, and what the link pass made of them.
     links: int
-    links_rewritten: int
+    links_direct: int
+    links_pending: int
+    links_broken: int
+    #: Links not direct: (UNID of the document holding it, status, target database, document).
+    links_waiting: list[tuple[str, str, str | None, str | None]]
     validation: ValidationFact | None
     unexpected: list[ExceptionRow] = field(default_factory=list)
 
@@ -132,6 +136,7 @@ def gather(ledger: Ledger, replicas: list[str] | None = None) -> list[DatabaseRe
 
 def _database(ledger: Ledger, database: Database) -> DatabaseReport:
     replica = database.replica_id
+    links = next((d for d in ledger.link_report() if d.replica_id == replica), None)
     with ledger.session() as session:
         documents = list(
             session.scalars(
@@ -171,13 +176,6 @@ def _database(ledger: Ledger, database: Database) -> DatabaseReport:
                 select(AccessScope).where(AccessScope.database_id == database.id)
             )
         }
-        links = list(
-            session.scalars(
-                select(Link)
-                .join(Document, Document.id == Link.document_id)
-                .where(Document.database_id == database.id)
-            )
-        )
     verdict_of = {v.unid: v for v in verdict_rows if v.subject == v.unid}
     outcomes: Counter[str] = Counter({o: 0 for o in OUTCOMES})
     by_form: dict[str, Counter[str]] = defaultdict(lambda: Counter({o: 0 for o in OUTCOMES}))
@@ -311,8 +309,11 @@ def _database(ledger: Ledger, database: Database) -> DatabaseReport:
         restricted=restricted,
         responses=len(responses),
         threads_kept=kept,
-        links=len(links),
-        links_rewritten=sum(1 for link in links if link.rewritten_url),
+        links=links.found if links else 0,
+        links_direct=links.direct if links else 0,
+        links_pending=links.pending if links else 0,
+        links_broken=links.broken if links else 0,
+        links_waiting=links.waiting if links else [],
         validation=ledger.latest_validation(replica),
         unexpected=unexpected,
     )

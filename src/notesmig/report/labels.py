@@ -62,8 +62,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "threads_kept": ("親とともに移行", "Kept with their parent"),
     "links": ("文書リンク", "Document links"),
     "links_total": ("リンク数", "Links"),
-    "links_rewritten": ("書き換え済み", "Rewritten"),
-    "links_pending": ("未処理", "Pending"),
+    "links_direct": ("SharePoint へ直接", "To SharePoint directly"),
+    "links_pending": (
+        "転送先で待機（リンク先は未移行）",
+        "On the redirector (target not yet in SharePoint)",
+    ),
+    "links_broken": ("リンク先なし（どのエクスポートにもない）", "Broken (target in no export)"),
+    "links_waiting": ("直接でないリンク", "Links not yet direct"),
+    "link_status": ("状態", "Status"),
+    "link_target": ("リンク先（データベース/文書）", "Target (database/document)"),
     "validation": (
         "移行前の検証（Great Expectations）",
         "Validation before the load (Great Expectations)",

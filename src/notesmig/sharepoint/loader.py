@@ -4,7 +4,8 @@ In order: provisioning (site, lists, libraries, columns); the database's Notes r
 groups; the database ACL on its lists and libraries (when the mapping carries it); then each
 list's open documents, and its restricted documents inside audience folders whose permissions
 are set and read back first; then the files of each library (a restricted document's files in
-its audience's folder, protected the same way before any byte is uploaded). A document loaded
+its audience's folder, protected the same way before any byte is uploaded); then the link pass
+(Notes links and inline pictures pointed at SharePoint, or at the redirector). A document loaded
 openly that has become restricted, or whose mapping now holds it back, is withdrawn before
 anything else changes. Every outcome lands in the ledger.
 """
@@ -20,6 +21,7 @@ from urllib.parse import quote
 from notesmig import reasons
 from notesmig.ledger import Ledger
 from notesmig.ledger.models import VALIDATE_STAGE
+from notesmig.links.urls import DEFAULT_REDIRECTOR
 from notesmig.mapping.model import Mapping
 from notesmig.records import (
     DatabaseAccess,
@@ -34,6 +36,7 @@ from notesmig.records import (
 from notesmig.sharepoint.files import FileUploader
 from notesmig.sharepoint.graph import Graph, GraphRequestError
 from notesmig.sharepoint.items import ItemWriter
+from notesmig.sharepoint.linkpass import LinkPass
 from notesmig.sharepoint.people import SitePeople
 from notesmig.sharepoint.permissions import (
     PermissionApplier,
@@ -43,6 +46,7 @@ from notesmig.sharepoint.permissions import (
 )
 from notesmig.sharepoint.provision import (
     Provisioner,
+    SiteRef,
     Target,
     library_columns,
     list_columns,
@@ -78,6 +82,8 @@ class Loader:
         mapping: Mapping,
         *,
         progress: Callable[[int], None] | None = None,
+        redirector: str = DEFAULT_REDIRECTOR,
+        sites: dict[str, str] | None = None,
     ) -> None:
         self.graph = graph
         self.rest = rest
@@ -90,6 +96,10 @@ class Loader:
         self.warnings: list[str] = []
         #: The UNIDs of the rows this load handled (for the wave they belong to).
         self.unids: list[str] = []
+        self.redirector = redirector
+        #: Every mapped database's site (replica id -> ``host:/sites/name``): the link pass
+        #: upgrades their documents' links into this database.
+        self.sites = {**(sites or {}), mapping.replica_id: mapping.site}
 
     def rows_by_list(self) -> dict[str, list[ItemRow]]:
         """The database's rows per list, but those the validation held back (nor their files:
@@ -214,10 +224,12 @@ class Loader:
             authorship=writer.authorship, audience_folder=audience_folder,
         )  # fmt: skip
         attachments = self.ledger.attachment_view(mapping.replica_id)
+        library_urls: dict[str, str] = {}
         for title in sorted({f.library for f in mapping.forms.values() if f.library}):
             target = await self.provisioner.ensure(
                 site, title, "documentLibrary", library_columns()
             )
+            library_urls[title] = target.web_url
             if access.acl_apply:
                 try:
                     await self._list_acl(database_id, applier, target, access)
@@ -229,6 +241,10 @@ class Loader:
         for unid, why in uploader.refused.items():
             counts = counts.model_copy(update={"items_quarantined": counts.items_quarantined + 1})
             self.ledger.quarantine(database_id, unid, "load", FILES_REFUSED, why)
+        links = await LinkPass(
+            self.graph, self.ledger, self.redirector,
+            sites=await self._site_ids(site), library_urls=library_urls,
+        ).run(mapping.replica_id)  # fmt: skip
         if writer.counts.unknown_people:
             self.ledger.record_unknown_people(database_id, writer.counts.unknown_people)
         for warning in self.warnings:
@@ -240,8 +256,24 @@ class Loader:
                 "bytes_uploaded": uploader.counts.bytes,
                 "files_rewritten": uploader.counts.rewritten,
                 "unique_scopes": applier.scopes_applied,
+                "links_rewritten": links.documents_rewritten,
+                "links_direct": links.direct,
+                "links_pending": links.pending,
+                "links_broken": links.broken,
+                "pictures_linked": links.pictures,
+                "links_upgraded": links.upgraded,
             }
         )
+
+    async def _site_ids(self, own: SiteRef) -> dict[str, str]:
+        """Replica id (upper case) -> Graph site id, for every mapped database."""
+        ids: dict[str, str] = {}
+        by_spec: dict[str, str] = {self.mapping.site: own.id}
+        for replica, spec in self.sites.items():
+            if spec not in by_spec:
+                by_spec[spec] = (await self.provisioner.site(spec)).id
+            ids[replica.upper()] = by_spec[spec]
+        return ids
 
     # -- permissions ----------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """The Migration view as a FastAPI app: the progress page (Japanese, ``?lang=en`` English), the
-same figures as JSON, and the auditors' report and the inventory the DAGs wrote.
+same figures as JSON, the auditors' report and the inventory the DAGs wrote, and the Notes link
+redirector (``/notes-links/...``).
 
 The app authenticates nothing by itself: whoever mounts it passes the dependencies that do
 (the Airflow plugin passes Airflow's own), and every route, files included, sits behind them.
@@ -19,6 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from notesmig.ledger import Ledger
+from notesmig.links.redirector import router as links_router
 from notesmig.pipeline.settings import mask_url
 from notesmig.reasons import japanese
 from notesmig.ui.forecast import Forecast
@@ -179,4 +181,6 @@ def create_app(settings: Callable[[], ViewSettings], dependencies: Sequence[Any]
     def inventory(path: str) -> FileResponse:
         return FileResponse(_published(settings().work, "inventory", path))
 
+    # The redirector for the migration team, behind the same guard as the rest of the view.
+    app.include_router(links_router(lambda: settings().ledger_url), prefix="/notes-links")
     return app

@@ -1,0 +1,212 @@
+"""The link pass, after a database's items and files are in SharePoint: every Notes link in its
+rich text points at its target's SharePoint URL (or at the redirector while the target is not
+there), and every inline picture at its uploaded file. Documents of other databases whose links
+wait for this one's are upgraded in the same pass.
+
+Only what changes is written (one PATCH of the rich text columns per document), so a second
+pass writes nothing; the values written become what the reconciler expects.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from notesmig.ledger import Ledger
+from notesmig.ledger.links import LinkHolder, LinkResult
+from notesmig.links.html import NotesTarget, has_links_or_pictures, notes_targets, rewrite
+from notesmig.links.resolve import LinkDirectory, LinkStatus
+from notesmig.links.urls import redirector_url
+from notesmig.sharepoint.graph import Graph, SubRequest
+from notesmig.spfacts.limits import BATCH_LIMIT, MULTILINE_MAX_LENGTH
+from notesmig.spfacts.names import encode_internal_name
+
+log = logging.getLogger("notesmig.sharepoint")
+
+
+@dataclass
+class LinkCounts:
+    """What a pass did: documents of this database rewritten and what their links became;
+    documents of other databases whose links into this one it upgraded."""
+
+    documents_rewritten: int = 0
+    direct: int = 0
+    pending: int = 0
+    broken: int = 0
+    pictures: int = 0
+    upgraded: int = 0
+
+
+@dataclass(frozen=True)
+class _Rewritten:
+    holder: LinkHolder
+    fields: dict[str, Any]
+    changed: dict[str, str]
+    results: list[LinkResult]
+
+
+class LinkPass:
+    """Rewrites the links of one database's documents, and of those linking into it."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        ledger: Ledger,
+        redirector: str,
+        *,
+        sites: dict[str, str],
+        library_urls: dict[str, str],
+    ) -> None:
+        self.graph = graph
+        self.ledger = ledger
+        self.redirector = redirector
+        #: Replica id (upper case) -> Graph site id of its lists.
+        self.sites = sites
+        #: This database's libraries: title -> web URL (where its pictures are).
+        self.library_urls = library_urls
+        self.counts = LinkCounts()
+        self.replica_id = ""
+
+    def _directory(self, holders: list[LinkHolder]) -> LinkDirectory:
+        wanted: set[tuple[str, str]] = set()
+        for holder in holders:
+            for value in holder.fields.values():
+                if isinstance(value, str) and has_links_or_pictures(value):
+                    for target in notes_targets(value):
+                        if target.database and target.document:
+                            wanted.add((target.database, target.document))
+        return LinkDirectory(
+            self.redirector, self.ledger.target_facts(wanted), self.ledger.database_list_urls()
+        )
+
+    async def run(self, replica_id: str) -> LinkCounts:
+        self.replica_id = replica_id.upper()
+        holders = self.ledger.link_holders(replica_id)
+        if not holders:
+            return self.counts
+        directory = self._directory(holders)
+        pictures = self.ledger.uploaded_pictures(replica_id)
+        todo: list[_Rewritten] = []
+        for holder in holders:
+            if holder.database.upper() not in self.sites:
+                continue  # a database no mapping of this run names: its own load does it
+            rewritten = self._rewrite(holder, directory, pictures)
+            if rewritten.changed:
+                todo.append(rewritten)
+            else:
+                self.ledger.record_links(holder.document_id, None, rewritten.results)
+        for start in range(0, len(todo), BATCH_LIMIT):
+            await self._write(todo[start : start + BATCH_LIMIT])
+        return self.counts
+
+    def _rewrite(
+        self,
+        holder: LinkHolder,
+        directory: LinkDirectory,
+        pictures: dict[tuple[str, str], tuple[str, str, str]],
+    ) -> _Rewritten:
+        results: list[LinkResult] = []
+
+        def link_url(target: NotesTarget) -> str:
+            resolution = directory.resolve(target)
+            results.append(
+                LinkResult(
+                    target.kind,
+                    target.database,
+                    target.view,
+                    target.document,
+                    resolution.url,
+                    str(resolution.status),
+                )
+            )
+            return resolution.url
+
+        def picture_url(sha256: str) -> str | None:
+            place = pictures.get((holder.unid, sha256))
+            if place is None:
+                return None
+            library, folder, name = place
+            base = self.library_urls.get(library)
+            if base is None:
+                return None
+            self.counts.pictures += 1
+            path = "/".join(quote(part) for part in (*folder.split("/"), name) if part)
+            return f"{base.rstrip('/')}/{path}"
+
+        fields = dict(holder.fields)
+        changed: dict[str, str] = {}
+        for name, value in holder.fields.items():
+            if not isinstance(value, str) or not has_links_or_pictures(value):
+                continue
+            pictures_before = self.counts.pictures
+            before = len(results)
+            new = rewrite(value, link_url, picture_url)
+            if len(new) > MULTILINE_MAX_LENGTH:
+                # Longer URLs would push it past SharePoint's limit: the redirector's shorter
+                # address for every link of it (the redirector forwards to the same places).
+                del results[before:]
+                self.counts.pictures = pictures_before
+                new = rewrite(value, lambda t: self._redirect(t, results), lambda _sha: None)
+            if new != value:
+                fields[name] = new
+                changed[name] = new
+        own = holder.database.upper() == self.replica_id
+        for result in results if own else ():
+            if result.status == LinkStatus.DIRECT:
+                self.counts.direct += 1
+            elif result.status == LinkStatus.PENDING:
+                self.counts.pending += 1
+            else:
+                self.counts.broken += 1
+        return _Rewritten(holder, fields, changed, results)
+
+    def _redirect(self, target: NotesTarget, results: list[LinkResult]) -> str:
+        url = redirector_url(self.redirector, target.database, target.document)
+        results.append(
+            LinkResult(
+                target.kind,
+                target.database,
+                target.view,
+                target.document,
+                url,
+                str(LinkStatus.PENDING),
+            )
+        )
+        return url
+
+    async def _write(self, chunk: list[_Rewritten]) -> None:
+        requests = []
+        for number, rewritten in enumerate(chunk):
+            holder = rewritten.holder
+            site = self.sites.get(holder.database.upper())
+            body = {encode_internal_name(name): value for name, value in rewritten.changed.items()}
+            requests.append(
+                SubRequest(
+                    str(number),
+                    "PATCH",
+                    f"/sites/{site}/lists/{holder.list_id}/items/{holder.item_id}/fields",
+                    body,
+                )
+            )
+        answers = await self.graph.batch(requests)
+        for number, rewritten in enumerate(chunk):
+            answer = answers[str(number)]
+            holder = rewritten.holder
+            if answer.ok:
+                if holder.database.upper() == self.replica_id:
+                    self.counts.documents_rewritten += 1
+                else:
+                    self.counts.upgraded += 1
+                self.ledger.record_links(holder.document_id, rewritten.fields, rewritten.results)
+            else:
+                # The item keeps its links as they were, and so does the ledger: the next
+                # pass tries again.
+                log.warning(
+                    "%s %s: links not rewritten (%s %s)",
+                    holder.list_title,
+                    holder.unid,
+                    answer.status,
+                    answer.error_code,
+                )
