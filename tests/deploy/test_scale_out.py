@@ -203,11 +203,20 @@ def _the_team_triggers_a_dry_run_from_the_form(deployment: Deployment) -> None:
 
 
 def _normalised(items: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """Item fields without what SharePoint assigns (ids, etags, lookup ids of people)."""
+    """Item fields without what SharePoint assigns (ids, etags, lookup ids of people and
+    parents, item ids in the links the link pass wrote)."""
     volatile = re.compile(r"^(id|@odata.*|.*LookupId|_.*|ContentType|Edit|LinkTitle.*)$")
+
+    def steady(value: Any) -> Any:
+        return re.sub(r"DispForm\.aspx\?ID=\d+", "DispForm.aspx?ID=*", value) if isinstance(
+            value, str) else value  # fmt: skip
+
     return {
         title: sorted(
-            ({k: v for k, v in fields.items() if not volatile.match(k)} for fields in entries),
+            (
+                {k: steady(v) for k, v in fields.items() if not volatile.match(k)}
+                for fields in entries
+            ),
             key=lambda f: str(f.get("NotesUNID")),
         )
         for title, entries in items.items()

@@ -1,7 +1,8 @@
-"""Notes links and inline pictures after the move, end to end against the emulator with the real
-SDK: a wave that loads a board before the library it links to leaves those links on the
-redirector (which explains), the library's wave upgrades them to direct links, every link then
-opens an item that exists, every picture is its uploaded file, and a further run writes nothing."""
+"""Notes links, inline pictures and response threads after the move, end to end against the
+emulator with the real SDK: a wave that loads a board before the library it links to leaves
+those links on the redirector (which explains), the library's wave upgrades them to direct
+links, every link then opens an item that exists, every picture is its uploaded file, every
+response's lookup is its parent, and a further run writes nothing."""
 
 from __future__ import annotations
 
@@ -127,6 +128,31 @@ def test_links_wait_on_the_redirector_then_open_their_items(
             item = graph.get(f"/drives/{drive}/root:/{rest}:")
             assert item.status_code == 200 and item.json()["webUrl"] == src
             assert item.json()["file"]["mimeType"] == "image/png"
+
+        # Threads: every response's NotesParent lookup is its parent's item, its root and depth
+        # are the thread's, and NotesParentLink leads (through the redirector) to the parent.
+        site = graph.get(SITE).json()["id"]
+        board = next(e for e in pages(_Client(graph), f"/sites/{site}/lists")
+                     if e["displayName"] == "掲示板")  # fmt: skip
+        items = pages(_Client(graph), f"/sites/{site}/lists/{board['id']}/items",
+                      {"$expand": "fields", "$top": "500"})  # fmt: skip
+        by_id = {i["id"]: i["fields"] for i in items}
+        by_unid = {f["NotesUNID"]: (item_id, f) for item_id, f in by_id.items()}
+        responses = [f for f in by_id.values() if f.get("NotesParentUNID")]
+        assert len(responses) == 28
+        for fields in responses:
+            parent = by_id[str(fields["NotesParentLookupId"])]
+            assert parent["NotesUNID"] == fields["NotesParentUNID"]
+            assert fields["NotesThreadDepth"] == parent["NotesThreadDepth"] + 1
+            assert fields["NotesThreadRoot"] == parent["NotesThreadRoot"]
+            link = fields["NotesParentLink"]["Url"].removeprefix("http://127.0.0.1:8790")
+            answer = redirector.get(link, follow_redirects=False)
+            assert answer.headers["location"].endswith(
+                f"DispForm.aspx?ID={by_unid[parent['NotesUNID']][0]}"
+            )
+        roots = {f["NotesUNID"] for f in by_id.values() if not f.get("NotesParentUNID")}
+        assert all(by_unid[f["NotesThreadRoot"]][1]["NotesThreadDepth"] == 0 for f in responses)
+        assert {f["NotesThreadRoot"] for f in responses} <= roots
 
         # A third run finds every link where it should be: nothing is written.
         third = migrate([sample_corpus[0].path.parent], mappings, tmp_path / "work",

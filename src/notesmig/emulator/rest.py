@@ -184,6 +184,7 @@ class RestRoutes:
             if item_id is not None:
                 body["FileSystemObjectType"] = int(permissions._is_folder(row, item_id))
                 body["FileDirRef"] = self.tenant.folder_path(row, item_id)
+                body.update(self._authorship(request, row, item_id))
             return _answer(request, body)
         head = tail[0]
         self._require(row, item_id, "permissions")
@@ -451,6 +452,26 @@ class RestRoutes:
             raise RestError(exc.status, exc.code, exc.message) from None
         fields = self.tenant.site_user(site_id, user_id) or {}
         return self._user(site_id, user_id, fields)
+
+    def _authorship(self, request: Request, row: ListRow, item_id: int) -> dict[str, Any]:
+        """An item's Created, Modified (UTC), AuthorId and EditorId, as REST returns them with
+        every item; ``$expand=Author,Editor`` adds the people (``Name`` is the claims login,
+        what ValidateUpdateListItem takes back)."""
+        item = self.tenant._item_row(row, item_id)
+        found: dict[str, Any] = {
+            "Created": item["created"], "Modified": item["modified"],
+            "AuthorId": item["author"], "EditorId": item["editor"],
+        }  # fmt: skip
+        expanded = {e.strip().lower() for e in request.query.get("$expand", "").split(",")}
+        for name in ("Author", "Editor"):
+            user_id = item[name.lower()]
+            if name.lower() in expanded and user_id:
+                user = self._user(
+                    row.site_id, user_id, self.tenant.site_user(row.site_id, user_id) or {}
+                )
+                found[name] = {"Id": user_id, "Name": user["LoginName"], "Title": user["Title"],
+                               "EMail": user["Email"]}  # fmt: skip
+        return found
 
     @staticmethod
     def _user(site_id: str, user_id: int, fields: dict[str, Any]) -> dict[str, Any]:

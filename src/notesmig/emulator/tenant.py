@@ -550,12 +550,22 @@ class Tenant:
                 user_ids = self.user_ids(row.site_id)
             lookup_ids: set[int] = set()
             if column.facet == "lookup":
+                # Only the ids written are looked up: a list of 100,000 items is not read
+                # for every value.
+                wanted = [
+                    int(v)
+                    for v in (value if isinstance(value, list) else [value])
+                    if isinstance(v, (int, str)) and not isinstance(v, bool)
+                    and str(v).strip().isdigit()
+                ][:500]  # fmt: skip
                 target = str(column.settings["listId"])
                 lookup_ids = {
-                    r["id"]
-                    for r in self.db.execute(
-                        "SELECT id FROM items WHERE list_id = ? AND deleted = 0", (target,)
-                    )
+                    key
+                    for key in wanted
+                    if self.db.execute(
+                        "SELECT 1 FROM items WHERE list_id = ? AND id = ? AND deleted = 0",
+                        (target, key),
+                    ).fetchone()
                 }
             values[column.name] = normalise_value(column, value, user_ids or set(), lookup_ids)
         if not partial:

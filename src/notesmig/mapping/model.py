@@ -44,6 +44,11 @@ SYSTEM_COLUMNS: tuple[SystemColumn, ...] = (
     SystemColumn("NotesUNID", ColumnType.TEXT, indexed=True, unique=True),
     SystemColumn("NotesForm", ColumnType.TEXT),
     SystemColumn("NotesParentUNID", ColumnType.TEXT, indexed=True),
+    # A response thread: its root's UNID (the document's own when it is no response) and the
+    # document's depth in it; the parent itself is the NotesParent lookup and NotesParentLink.
+    SystemColumn("NotesThreadRoot", ColumnType.TEXT, indexed=True),
+    SystemColumn("NotesThreadDepth", ColumnType.NUMBER),
+    SystemColumn("NotesParentLink", ColumnType.HYPERLINK),
     SystemColumn("NotesCreated", ColumnType.DATETIME),
     SystemColumn("NotesModified", ColumnType.DATETIME),
     SystemColumn("NotesAuthor", ColumnType.MULTILINE),

@@ -185,6 +185,7 @@ async def _load(
                 progress=progress,
                 redirector=settings.redirector,
                 sites={m.replica_id: m.site for m in settings.load_mappings().values()},
+                lease_holder=holder_name(settings),
             )
             counts = await loader.load()
             counts = counts.model_copy(

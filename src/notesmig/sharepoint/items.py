@@ -22,6 +22,7 @@ from urllib.parse import quote
 from notesmig import reasons
 from notesmig.errors import TerminalError
 from notesmig.ledger import Ledger, State
+from notesmig.links.urls import DEFAULT_REDIRECTOR, redirector_url
 from notesmig.records import Authorship, ItemRow, LoadCounts, PermissionPlan
 from notesmig.sharepoint.graph import (
     CREATE_RETRYABLE,
@@ -42,6 +43,12 @@ from notesmig.spfacts.costs import COST_READ
 from notesmig.spfacts.limits import BATCH_LIMIT
 
 log = logging.getLogger("notesmig.sharepoint")
+
+#: A response's parent: a lookup to the parent's item in the same list, and a link (through the
+#: redirector) that leads to the parent wherever it is.
+PARENT_LOOKUP = "NotesParent"
+PARENT_LINK = "NotesParentLink"
+PARENT_LINK_TEXT = "親文書 / Parent document"
 
 #: Statuses with which SharePoint may refuse a create because the NotesUNID exists already.
 _MAYBE_DUPLICATE = {400, 409, 500}
@@ -104,6 +111,8 @@ class ItemWriter:
         people: SitePeople,
         *,
         progress: Callable[[int], None] | None = None,
+        redirector: str = DEFAULT_REDIRECTOR,
+        items: dict[str, tuple[str, str]] | None = None,
     ) -> None:
         self.graph = graph
         self.rest = rest
@@ -111,11 +120,41 @@ class ItemWriter:
         self.people = people
         self.progress = progress or (lambda _done: None)
         self.counts = Counts()
+        self.redirector = redirector
+        #: UNID -> (list id, item id) of the database's documents in SharePoint: a response's
+        #: NotesParent lookup needs its parent's item id.
+        self.items: dict[str, tuple[str, str]] = dict(items or {})
+        #: Responses written before their parent (a restricted parent goes in after the open
+        #: documents of its list): their lookups are set once the parent is there.
+        self.deferred: list[tuple[Target, ItemRow, str]] = []
 
-    async def prepare(self, target: Target, fields: dict[str, Any], *, creating: bool) -> Prepared:
+    def _thread(
+        self, target: Target, row: ItemRow, out: dict[str, Any], rest: dict[str, str]
+    ) -> None:
+        """A response's parent: the NotesParent lookup (when the parent is an item of this
+        list already) and NotesParentLink through the redirector (wherever the parent is: in
+        another list, not migrated yet, or held back, the redirector says)."""
+        if not row.parent_unid:
+            return
+        link = target.column(PARENT_LINK)
+        if link is not None:
+            url = redirector_url(self.redirector, row.database.upper(), row.parent_unid.upper())
+            rest[link.internal] = hyperlink_value(url, PARENT_LINK_TEXT)
+        lookup = target.column(PARENT_LOOKUP)
+        if lookup is None:
+            return
+        parent = self.items.get(row.parent_unid)
+        if parent is not None and parent[0] == target.id:
+            out[f"{lookup.internal}LookupId"] = parent[1]
+
+    async def prepare(
+        self, target: Target, fields: dict[str, Any], *, creating: bool, row: ItemRow | None = None
+    ) -> Prepared:
         """Graph's fields under SharePoint's internal names; person names as site user ids."""
         out: dict[str, Any] = {}
         rest: dict[str, str] = {}
+        if row is not None:
+            self._thread(target, row, out, rest)
         for name, value in fields.items():
             column = target.column(name)
             if column is None:
@@ -167,10 +206,9 @@ class ItemWriter:
                 item_urls[row.unid] = _display_url(target, item_id)
                 continue
             todo.append((row, item_id))
-        for start in range(0, len(todo), BATCH_LIMIT):
-            chunk = todo[start : start + BATCH_LIMIT]
+        for chunk in _by_depth(todo):
             prepared = [
-                await self.prepare(target, row.fields, creating=item_id is None)
+                await self.prepare(target, row.fields, creating=item_id is None, row=row)
                 for row, item_id in chunk
             ]
             requests = [
@@ -254,7 +292,9 @@ class ItemWriter:
                     # column), in SharePoint's words.
                     self._refused(database_id, row, answer)
                 else:
-                    creates.append((row, await self.prepare(target, row.fields, creating=True)))
+                    creates.append(
+                        (row, await self.prepare(target, row.fields, creating=True, row=row))
+                    )
                 continue
             holder = (item.get("fields") or {}).get("NotesDatabase")
             if holder and holder != row.database:
@@ -303,7 +343,8 @@ class ItemWriter:
         for start in range(0, len(patches), BATCH_LIMIT):
             chunk_patches = patches[start : start + BATCH_LIMIT]
             prepared = [
-                await self.prepare(target, row.fields, creating=False) for row, _ in chunk_patches
+                await self.prepare(target, row.fields, creating=False, row=row)
+                for row, _ in chunk_patches
             ]
             answers = await self.graph.batch(
                 [
@@ -389,7 +430,7 @@ class ItemWriter:
                 self.counts.unchanged += 1
                 await self._loaded(database_id, row, target, item_id, Prepared({}, {}), item_urls)
                 continue
-            prepared = await self.prepare(target, row.fields, creating=False)
+            prepared = await self.prepare(target, row.fields, creating=False, row=row)
             answers = await self.graph.batch(
                 [SubRequest("0", "PATCH", f"{base}/{item_id}/fields", prepared.graph)]
             )
@@ -500,10 +541,61 @@ class ItemWriter:
                 return
         url = _display_url(target, item_id)
         item_urls[row.unid] = url
+        self.items[row.unid] = (target.id, item_id)
+        lookup = target.column(PARENT_LOOKUP)
+        if (
+            row.parent_unid
+            and lookup is not None
+            and f"{lookup.internal}LookupId" not in fields.graph
+        ):
+            self.deferred.append((target, row, item_id))
         self.ledger.advance(
             database_id, row.unid, State.LOADED, list_id=target.id, item_id=item_id, web_url=url,
             expected_fields=row.fields, list_title=target.title,
         )  # fmt: skip
+
+    async def set_deferred_lookups(self) -> None:
+        """The NotesParent lookups of responses written before their parents, now that the
+        parents are there (a parent in another list, or not loaded, has none: its link is
+        NotesParentLink, through the redirector)."""
+        waiting: list[tuple[ItemRow, SubRequest]] = []
+        for target, row, item_id in self.deferred:
+            parent = self.items.get(row.parent_unid or "")
+            lookup = target.column(PARENT_LOOKUP)
+            if parent is None or parent[0] != target.id or lookup is None:
+                continue
+            path = f"/sites/{target.site_id}/lists/{target.id}/items/{item_id}/fields"
+            body = {f"{lookup.internal}LookupId": parent[1]}
+            waiting.append((row, SubRequest(str(len(waiting) % BATCH_LIMIT), "PATCH", path, body)))
+        self.deferred = []
+        for start in range(0, len(waiting), BATCH_LIMIT):
+            chunk = waiting[start : start + BATCH_LIMIT]
+            answers = await self.graph.batch([request for _row, request in chunk])
+            for row, request in chunk:
+                answer = answers[request.id]
+                if not answer.ok:
+                    log.warning(
+                        "NotesUNID %s: its NotesParent lookup was refused (%s %s); "
+                        "NotesParentLink still leads to the parent",
+                        row.unid, answer.status, answer.error_code,
+                    )  # fmt: skip
+
+
+def _by_depth(
+    todo: list[tuple[ItemRow, str | None]],
+) -> list[list[tuple[ItemRow, str | None]]]:
+    """Batches of rows of one depth each: a response never shares a batch with its parent, so
+    the parent's item id is known when the response is written."""
+    chunks: list[list[tuple[ItemRow, str | None]]] = []
+    for entry in todo:
+        if (
+            not chunks
+            or len(chunks[-1]) == BATCH_LIMIT
+            or chunks[-1][-1][0].depth != entry[0].depth
+        ):
+            chunks.append([])
+        chunks[-1].append(entry)
+    return chunks
 
 
 def is_in_place(view: dict[str, tuple[str, str | None, str]], row: ItemRow) -> bool:

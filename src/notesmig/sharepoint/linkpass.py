@@ -3,14 +3,16 @@ rich text points at its target's SharePoint URL (or at the redirector while the 
 there), and every inline picture at its uploaded file. Documents of other databases whose links
 wait for this one's are upgraded in the same pass.
 
-Only what changes is written (one PATCH of the rich text columns per document), so a second
-pass writes nothing; the values written become what the reconciler expects.
+Only what changes is written (the rich text columns of a document, through REST so that its
+Modified and Editor stay the Notes ones), so a second pass writes nothing; the values written
+become what the reconciler expects.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -19,11 +21,16 @@ from notesmig.ledger.links import LinkHolder, LinkResult
 from notesmig.links.html import NotesTarget, has_links_or_pictures, notes_targets, rewrite
 from notesmig.links.resolve import LinkDirectory, LinkStatus
 from notesmig.links.urls import redirector_url
-from notesmig.sharepoint.graph import Graph, SubRequest
-from notesmig.spfacts.limits import BATCH_LIMIT, MULTILINE_MAX_LENGTH
+from notesmig.sharepoint.rest import FieldUpdateError, RestRequestError, SharePointRest
+from notesmig.spfacts.costs import COST_READ
+from notesmig.spfacts.limits import MULTILINE_MAX_LENGTH
 from notesmig.spfacts.names import encode_internal_name
 
 log = logging.getLogger("notesmig.sharepoint")
+
+#: How long an upgrade of another database's links may hold that database (renewed by nothing:
+#: an upgrade is a few writes).
+_UPGRADE_LEASE_SECONDS = 600.0
 
 
 @dataclass
@@ -52,22 +59,25 @@ class LinkPass:
 
     def __init__(
         self,
-        graph: Graph,
+        rest: SharePointRest,
         ledger: Ledger,
         redirector: str,
         *,
-        sites: dict[str, str],
+        site_paths: dict[str, str],
         library_urls: dict[str, str],
+        lease_holder: str = "links",
     ) -> None:
-        self.graph = graph
+        self.rest = rest
         self.ledger = ledger
         self.redirector = redirector
-        #: Replica id (upper case) -> Graph site id of its lists.
-        self.sites = sites
+        #: Replica id (upper case) -> the server-relative path of its lists' site (for REST).
+        self.site_paths = site_paths
         #: This database's libraries: title -> web URL (where its pictures are).
         self.library_urls = library_urls
         self.counts = LinkCounts()
         self.replica_id = ""
+        #: Who takes another database's lease while upgrading its documents' links.
+        self.lease_holder = lease_holder
 
     def _directory(self, holders: list[LinkHolder]) -> LinkDirectory:
         wanted: set[tuple[str, str]] = set()
@@ -90,16 +100,37 @@ class LinkPass:
         pictures = self.ledger.uploaded_pictures(replica_id)
         todo: list[_Rewritten] = []
         for holder in holders:
-            if holder.database.upper() not in self.sites:
+            if holder.database.upper() not in self.site_paths:
                 continue  # a database no mapping of this run names: its own load does it
             rewritten = self._rewrite(holder, directory, pictures)
             if rewritten.changed:
                 todo.append(rewritten)
             else:
                 self.ledger.record_links(holder.document_id, None, rewritten.results)
-        for start in range(0, len(todo), BATCH_LIMIT):
-            await self._write(todo[start : start + BATCH_LIMIT])
+        own = [r for r in todo if r.holder.database.upper() == self.replica_id]
+        for rewritten in own:
+            await self._write(rewritten)
+        others: dict[str, list[_Rewritten]] = {}
+        for rewritten in todo:
+            if rewritten.holder.database.upper() != self.replica_id:
+                others.setdefault(rewritten.holder.database, []).append(rewritten)
+        for database, waiting in sorted(others.items()):
+            await self._upgrade(database, waiting)
         return self.counts
+
+    async def _upgrade(self, database: str, waiting: list[_Rewritten]) -> None:
+        """Another database's documents, under its lease: while its own load runs (its pass
+        will find this database's items there), they are left to it, so two passes never
+        write one document's links at once."""
+        holder = f"{self.lease_holder}:links-for:{self.replica_id}"
+        if self.ledger.acquire_lease(database, holder, _UPGRADE_LEASE_SECONDS) is not None:
+            log.info("%s is being loaded: its own link pass upgrades its links", database)
+            return
+        try:
+            for rewritten in waiting:
+                await self._write(rewritten)
+        finally:
+            self.ledger.release_lease(database, holder)
 
     def _rewrite(
         self,
@@ -176,37 +207,37 @@ class LinkPass:
         )
         return url
 
-    async def _write(self, chunk: list[_Rewritten]) -> None:
-        requests = []
-        for number, rewritten in enumerate(chunk):
-            holder = rewritten.holder
-            site = self.sites.get(holder.database.upper())
-            body = {encode_internal_name(name): value for name, value in rewritten.changed.items()}
-            requests.append(
-                SubRequest(
-                    str(number),
-                    "PATCH",
-                    f"/sites/{site}/lists/{holder.list_id}/items/{holder.item_id}/fields",
-                    body,
-                )
+    async def _write(self, rewritten: _Rewritten) -> None:
+        """The changed rich text through ValidateUpdateListItem, with the item's Modified and
+        Editor as they are: a link pass is no edit, and Graph's PATCH would make it one (the
+        migration account, today), losing the Notes authorship the load set."""
+        holder = rewritten.holder
+        site_path = self.site_paths[holder.database.upper()]
+        where = f"web/lists(guid'{holder.list_id}')/items({int(holder.item_id)})"
+        what = f"{holder.list_title} NotesUNID {holder.unid}: links"
+        try:
+            current = await self.rest.call(
+                "GET", site_path, f"{where}?$expand=Editor", cost=COST_READ, what=what
             )
-        answers = await self.graph.batch(requests)
-        for number, rewritten in enumerate(chunk):
-            answer = answers[str(number)]
-            holder = rewritten.holder
-            if answer.ok:
-                if holder.database.upper() == self.replica_id:
-                    self.counts.documents_rewritten += 1
-                else:
-                    self.counts.upgraded += 1
-                self.ledger.record_links(holder.document_id, rewritten.fields, rewritten.results)
-            else:
-                # The item keeps its links as they were, and so does the ledger: the next
-                # pass tries again.
-                log.warning(
-                    "%s %s: links not rewritten (%s %s)",
-                    holder.list_title,
-                    holder.unid,
-                    answer.status,
-                    answer.error_code,
-                )
+            values = {encode_internal_name(k): v for k, v in rewritten.changed.items()}
+            modified = (current or {}).get("Modified")
+            if modified:
+                zone = await self.rest.time_zone(site_path)
+                moment = datetime.fromisoformat(str(modified).replace("Z", "+00:00"))
+                values["Modified"] = zone.local(moment).strftime("%Y-%m-%d %H:%M:%S")
+            editor = ((current or {}).get("Editor") or {}).get("Name")
+            if editor:
+                values["Editor"] = f"[{{'Key':'{editor}'}}]"
+            await self.rest.validate_update(
+                site_path, holder.list_id, holder.item_id, values, what=what
+            )
+        except (FieldUpdateError, RestRequestError) as exc:
+            # The item keeps its links as they were, and so does the ledger: the next pass
+            # tries again.
+            log.warning("%s: not rewritten (%s)", what, exc)
+            return
+        if holder.database.upper() == self.replica_id:
+            self.counts.documents_rewritten += 1
+        else:
+            self.counts.upgraded += 1
+        self.ledger.record_links(holder.document_id, rewritten.fields, rewritten.results)

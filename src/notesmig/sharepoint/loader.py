@@ -35,7 +35,7 @@ from notesmig.records import (
 )
 from notesmig.sharepoint.files import FileUploader
 from notesmig.sharepoint.graph import Graph, GraphRequestError
-from notesmig.sharepoint.items import ItemWriter
+from notesmig.sharepoint.items import PARENT_LOOKUP, ItemWriter
 from notesmig.sharepoint.linkpass import LinkPass
 from notesmig.sharepoint.people import SitePeople
 from notesmig.sharepoint.permissions import (
@@ -84,6 +84,7 @@ class Loader:
         progress: Callable[[int], None] | None = None,
         redirector: str = DEFAULT_REDIRECTOR,
         sites: dict[str, str] | None = None,
+        lease_holder: str = "notesmig",
     ) -> None:
         self.graph = graph
         self.rest = rest
@@ -100,6 +101,7 @@ class Loader:
         #: Every mapped database's site (replica id -> ``host:/sites/name``): the link pass
         #: upgrades their documents' links into this database.
         self.sites = {**(sites or {}), mapping.replica_id: mapping.site}
+        self.lease_holder = lease_holder
 
     def rows_by_list(self) -> dict[str, list[ItemRow]]:
         """The database's rows per list, but those the validation held back (nor their files:
@@ -140,7 +142,13 @@ class Loader:
             if plan.database == mapping.replica_id
         }
         view = self.ledger.load_view(mapping.replica_id)
-        writer = ItemWriter(self.graph, self.rest, self.ledger, people, progress=self.progress)
+        lists_of = self.ledger.item_lists(mapping.replica_id)
+        writer = ItemWriter(
+            self.graph, self.rest, self.ledger, people, progress=self.progress,
+            redirector=self.redirector,
+            items={unid: (lists_of[unid], item) for unid, (_s, item, _h) in view.items()
+                   if item and unid in lists_of},
+        )  # fmt: skip
         item_urls: dict[str, str] = {}
         rows_by_list = self.rows_by_list()
         self.unids = [row.unid for rows in rows_by_list.values() for row in rows]
@@ -165,6 +173,7 @@ class Loader:
             target = await self.provisioner.ensure(
                 site, title, "genericList", list_columns(mapping, title)
             )
+            await self.provisioner.ensure_self_lookup(target, PARENT_LOOKUP)
             lists[title] = target
             rows = rows_by_list.get(title, [])
             acl_refused = groups_refused
@@ -207,6 +216,7 @@ class Loader:
                 await writer.write_restricted(
                     database_id, target, ready, plans, view, folders, item_urls, restrict
                 )
+            await writer.set_deferred_lookups()
         await self._withdraw(database_id, lists, view, applier)
         counts = writer.counts.into(LoadCounts())
         files = [
@@ -242,8 +252,9 @@ class Loader:
             counts = counts.model_copy(update={"items_quarantined": counts.items_quarantined + 1})
             self.ledger.quarantine(database_id, unid, "load", FILES_REFUSED, why)
         links = await LinkPass(
-            self.graph, self.ledger, self.redirector,
-            sites=await self._site_ids(site), library_urls=library_urls,
+            self.rest, self.ledger, self.redirector,
+            site_paths=await self._site_paths(site), library_urls=library_urls,
+            lease_holder=self.lease_holder,
         ).run(mapping.replica_id)  # fmt: skip
         if writer.counts.unknown_people:
             self.ledger.record_unknown_people(database_id, writer.counts.unknown_people)
@@ -265,15 +276,16 @@ class Loader:
             }
         )
 
-    async def _site_ids(self, own: SiteRef) -> dict[str, str]:
-        """Replica id (upper case) -> Graph site id, for every mapped database."""
-        ids: dict[str, str] = {}
-        by_spec: dict[str, str] = {self.mapping.site: own.id}
+    async def _site_paths(self, own: SiteRef) -> dict[str, str]:
+        """Replica id (upper case) -> its site's server-relative path, for every mapped
+        database."""
+        paths: dict[str, str] = {}
+        by_spec: dict[str, str] = {self.mapping.site: own.path}
         for replica, spec in self.sites.items():
             if spec not in by_spec:
-                by_spec[spec] = (await self.provisioner.site(spec)).id
-            ids[replica.upper()] = by_spec[spec]
-        return ids
+                by_spec[spec] = (await self.provisioner.site(spec)).path
+            paths[replica.upper()] = by_spec[spec]
+        return paths
 
     # -- permissions ----------------------------------------------------------------------
 

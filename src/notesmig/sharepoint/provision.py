@@ -223,6 +223,29 @@ class Provisioner:
             target.drive_id = str(drive["id"])
         return target
 
+    async def ensure_self_lookup(self, target: Target, name: str, shown: str = "Title") -> None:
+        """A lookup column ``name`` from the list to itself (a response to its parent), made
+        once the list exists since it needs the list's own id; kept if it is there."""
+        internal = encode_internal_name(name)
+        columns_path = f"/sites/{target.site_id}/lists/{target.id}/columns"
+        current = next((c for c in await self.graph.pages(columns_path) if c["name"] == internal),
+                       None)  # fmt: skip
+        if current is None:
+            body = {"name": name, "lookup": {"listId": target.id, "columnName": shown}}
+            try:
+                current = await self.graph.write_json("POST", columns_path, body)
+            except GraphRequestError as exc:
+                if exc.status != 409:
+                    raise
+                again = await self.graph.pages(columns_path)
+                current = next(c for c in again if c["name"] == internal)
+        elif _facet_of(current) != "lookup":
+            raise ProvisioningError(
+                f"column {internal!r} of {target.title!r} is {_facet_of(current) or 'unknown'} "
+                "in SharePoint; notesmig needs it as the lookup to a response's parent"
+            )
+        target.columns[name] = ColumnInfo(str(current["name"]), "lookup")
+
     async def ensure(
         self, site: SiteRef, title: str, template: str, columns: list[ColumnSpec]
     ) -> Target:

@@ -205,12 +205,12 @@ class TransformResult:
     def finish(self) -> None:
         """Rows in load order: parents before children, then by creation."""
         rows = [row for row, _document in self.pending]
-        depths = row_depths(
+        threads = row_threads(
             [r.database for r in rows], [r.unid for r in rows], [r.parent_unid for r in rows]
         )
         created = [_created(document) for _row, document in self.pending]
-        order = sorted(range(len(rows)), key=lambda i: (depths[i], created[i], rows[i].unid))
-        self.rows = [self.pending[i][0].model_copy(update={"depth": depths[i]}) for i in order]
+        order = sorted(range(len(rows)), key=lambda i: (threads[i][0], created[i], rows[i].unid))
+        self.rows = [threaded(self.pending[i][0], *threads[i]) for i in order]
         self.pending = []
 
 
@@ -218,27 +218,40 @@ def _created(document: NotesDocument) -> float:
     return document.created.timestamp() if document.created else 0.0
 
 
-def row_depths(
+def row_threads(
     databases: Sequence[str], unids: Sequence[str], parents: Sequence[str | None]
-) -> list[int]:
-    """Each row's depth in its response tree, counting only parents that are rows too (rows
-    given as parallel sequences: database, UNID, parent UNID)."""
+) -> list[tuple[int, str]]:
+    """Each row's depth in its response tree and the UNID of the tree's root, counting only
+    parents that are rows too (rows given as parallel sequences: database, UNID, parent)."""
     parent_of: dict[str, dict[str, str | None]] = {}
     for database, unid, parent in zip(databases, unids, parents, strict=True):
         parent_of.setdefault(database, {})[unid] = parent
 
-    def depth(database: str, unid: str) -> int:
+    def thread(database: str, unid: str) -> tuple[int, str]:
         tree = parent_of[database]
-        seen = set()
+        seen = {unid}
         level = 0
+        root = unid
         current = tree.get(unid)
         while current and current in tree and current not in seen:
             seen.add(current)
             level += 1
+            root = current
             current = tree[current]
-        return level
+        return level, root
 
-    return [depth(d, u) for d, u in zip(databases, unids, strict=True)]
+    return [thread(d, u) for d, u in zip(databases, unids, strict=True)]
+
+
+def threaded(row: ItemRow, depth: int, root: str) -> ItemRow:
+    """The row with its place in its response thread: depth, and the root's UNID (the document
+    itself when it is no response) as columns, so a thread is one filter in SharePoint."""
+    return row.model_copy(
+        update={
+            "depth": depth,
+            "fields": {**row.fields, "NotesThreadRoot": root, "NotesThreadDepth": depth},
+        }
+    )
 
 
 class Transformer:

@@ -44,7 +44,8 @@ from notesmig.transform.documents import (
     Transformer,
     TransformTally,
     merge_copies,
-    row_depths,
+    row_threads,
+    threaded,
 )
 from notesmig.transform.index import DocumentIndex
 
@@ -231,14 +232,16 @@ class _SpilledRows:
             self._number(self.list_files, self._list_numbers, list_file_name(row.list))
         )
 
-    def depths(self) -> list[int]:
-        return row_depths(
+    def threads(self) -> list[tuple[int, str]]:
+        return row_threads(
             [self.database_names[n] for n in self.databases], self.unids, self.parents
         )
 
-    def load_order(self, depths: list[int]) -> list[int]:
+    def load_order(self, threads: list[tuple[int, str]]) -> list[int]:
         """Row numbers parents first, then by creation (then UNID, for a stable order)."""
-        return sorted(range(len(self)), key=lambda i: (depths[i], self.created[i], self.unids[i]))
+        return sorted(
+            range(len(self)), key=lambda i: (threads[i][0], self.created[i], self.unids[i])
+        )
 
     def of_database(self, database: str) -> Iterator[str]:
         if database not in self.database_names:
@@ -328,16 +331,16 @@ class _StreamedOutputs:
         items = self.out_dir / ITEMS_DIR
         items.mkdir(exist_ok=True)
         rows = self.rows
-        depths = rows.depths()
+        threads = rows.threads()
         lists = set(rows.list_files)
         for stale in {p.name for p in items.glob("*.jsonl")} - lists:
             (items / stale).unlink()
         writers = [_Writer(items / name) for name in rows.list_files]
         with (self.out_dir / self.SPILL_ROWS).open("rb") as spill:
-            for i in rows.load_order(depths):
+            for i in rows.load_order(threads):
                 spill.seek(rows.offsets[i])
                 row = ItemRow.model_validate_json(spill.readline())
-                writers[rows.lists[i]].write(row.model_copy(update={"depth": depths[i]}))
+                writers[rows.lists[i]].write(threaded(row, *threads[i]))
         for writer in writers:
             writer.commit()
         write_records(
