@@ -319,6 +319,13 @@ class LoadCounts(Record):
     links_broken: int = 0
     pictures_linked: int = 0
     links_upgraded: int = 0
+    #: Documents deleted in Notes: items recycled, kept (marked NotesDeletedInNotes) or only
+    #: reported; deletions held (more than deletions.max_ratio at once); files removed.
+    deleted_recycled: int = 0
+    deleted_kept: int = 0
+    deleted_reported: int = 0
+    deletions_held: int = 0
+    files_removed: int = 0
     unknown_people: dict[str, int] = Field(default_factory=dict)
 
 

@@ -529,6 +529,15 @@ def migrate(
         f"{load.links_rewritten + load.links_upgraded} documents rewritten now, "
         f"{load.pictures_linked} pictures"
     )
+    if load.deleted_recycled or load.deleted_kept or load.deleted_reported or load.deletions_held:
+        console.print(
+            f"Notes で削除: ごみ箱へ {load.deleted_recycled}、印を付けて残す {load.deleted_kept}、"
+            f"報告のみ {load.deleted_reported}、上限超過で保留 {load.deletions_held}、"
+            f"削除したファイル {load.files_removed} / deleted in Notes: {load.deleted_recycled} "
+            f"recycled, {load.deleted_kept} kept and marked, {load.deleted_reported} reported, "
+            f"{load.deletions_held} held (over deletions.max_ratio); {load.files_removed} files "
+            "removed"
+        )
     if result.held_by_validation:
         console.print(
             f"検証で保留 {result.held_by_validation} 件 / held back by validation "

@@ -55,14 +55,21 @@ class BulkRecording(LedgerBase):
             return found.id
 
     def record_extracted(
-        self, database_id: int, documents: Iterable[DocumentRecord]
+        self, database_id: int, documents: Iterable[DocumentRecord], *, complete: bool = False
     ) -> Counter[str]:
         """New documents start at extracted; unchanged ones are left alone; changed ones
         (another source hash) go back to extracted, flagged as an update of what was loaded.
-        Read and written a batch at a time, so memory does not grow with the database."""
+        Read and written a batch at a time, so memory does not grow with the database.
+
+        ``complete``: the documents are the whole database as Notes holds it now (every export
+        of it read without a fatal error), so a known document not among them was deleted in
+        Notes: it becomes deleted, its item's fate pending for the load. A deleted document
+        that comes back starts again from extracted."""
         outcome: Counter[str] = Counter()
+        seen: set[str] = set()
         with self.session() as session:
             for batch in _batches(documents):
+                seen.update(r.unid for r in batch)
                 known = {
                     row.unid: row
                     for row in session.scalars(
@@ -86,6 +93,13 @@ class BulkRecording(LedgerBase):
                         session.add(row)
                         known[record.unid] = row
                         outcome["new"] += 1
+                    elif row.state == State.DELETED:
+                        row.update_pending = row.item_id is not None
+                        row.source_sha256 = record.source_sha256
+                        row.form, row.parent_unid = record.form, record.parent_unid
+                        row.state, row.error, row.claimed_by = State.EXTRACTED, None, None
+                        row.deletion = None
+                        outcome["restored"] += 1
                     elif row.source_sha256 == record.source_sha256:
                         outcome["unchanged"] += 1
                     else:
@@ -95,6 +109,8 @@ class BulkRecording(LedgerBase):
                         row.state, row.error, row.claimed_by = State.EXTRACTED, None, None
                         outcome["changed"] += 1
                 _release(session)
+            if complete:
+                outcome["deleted"] += _mark_deleted(session, database_id, seen)
             counts = session.execute(
                 select(func.count())
                 .select_from(Document)
@@ -121,6 +137,17 @@ class BulkRecording(LedgerBase):
         was held back and now transforms has its quarantine entries resolved. Each kind of
         outcome is read a batch at a time: memory does not grow with the database."""
         outcome: Counter[str] = Counter()
+        transformed = list(transformed)
+        keys: set[tuple[str, str]] = set()
+        places: set[tuple[str, str, str, str]] = set()
+
+        def noted(rows: Iterable[FileRow]) -> Iterator[FileRow]:
+            for row in rows:
+                if row.key:
+                    keys.add((row.unid, row.key))
+                places.add((row.unid, row.library, row.folder, row.name))
+                yield row
+
         with self.session() as session:
             for unids in _batches(transformed):
                 rows = _documents(session, database_id, unids)
@@ -169,10 +196,13 @@ class BulkRecording(LedgerBase):
                         row.state, row.error = State.EXCLUDED, reason
                         outcome["excluded"] += 1
                 _release(session)
-            for file_batch in _batches(files):
+            for file_batch in _batches(noted(files)):
                 rows = _documents(session, database_id, [f.unid for f in file_batch])
                 _record_files(session, rows, file_batch)
                 _release(session)
+            outcome["files removed"] += _mark_removed_files(
+                session, database_id, transformed, keys, places
+            )
             for link_batch in _batches(links, key=lambda link: link[0]):
                 rows = _documents(session, database_id, [unid for unid, *_ in link_batch])
                 # A document's links come together and stay in one batch, so replacing its
@@ -250,6 +280,64 @@ def _unresolved(session: Session, document_ids: list[int]) -> dict[int, dict[str
     ):
         held.setdefault(entry.document_id, {})[entry.reason] = entry
     return held
+
+
+def _mark_deleted(session: Session, database_id: int, seen: set[str]) -> int:
+    """Known documents not in the export: deleted in Notes, their items' fate pending."""
+    deleted = 0
+    rows = session.execute(
+        select(Document.id, Document.unid)
+        .where(Document.database_id == database_id)
+        .where(Document.state != str(State.DELETED))
+    ).all()
+    gone = [document_id for document_id, unid in rows if unid not in seen]
+    for start in range(0, len(gone), BATCH):
+        chunk = gone[start : start + BATCH]
+        session.execute(
+            update(Document)
+            .where(Document.id.in_(chunk))
+            .values(state=State.DELETED, deletion="pending", claimed_by=None, update_pending=False)
+        )
+        session.add_all(
+            Event(
+                document_id=document_id,
+                stage="extract",
+                kind="deleted",
+                message="not in the latest export: deleted in Notes",
+            )
+            for document_id in chunk
+        )
+        deleted += len(chunk)
+    return deleted
+
+
+def _mark_removed_files(
+    session: Session,
+    database_id: int,
+    transformed: list[str],
+    wanted_keys: set[tuple[str, str]],
+    wanted_places: set[tuple[str, str, str, str]],
+) -> int:
+    """Attachments of documents transformed now that their files no longer name: removed
+    from their document in Notes (deleted, their drive items' fate for the load)."""
+    removed = 0
+    for unids in _batches(transformed):
+        found = session.execute(
+            select(Document.unid, Attachment)
+            .join(Attachment, Attachment.document_id == Document.id)
+            .where(Document.database_id == database_id, Document.unid.in_(unids))
+            .where(Attachment.state != str(State.DELETED))
+        ).all()
+        for unid, attachment in found:
+            if attachment.file_key and (unid, attachment.file_key) in wanted_keys:
+                continue
+            place = (unid, attachment.library, attachment.folder, attachment.name)
+            if place in wanted_places:
+                continue
+            attachment.state = State.DELETED
+            removed += 1
+        _release(session)
+    return removed
 
 
 def _record_files(session: Session, rows: dict[str, Document], files: list[FileRow]) -> None:

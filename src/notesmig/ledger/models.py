@@ -37,6 +37,9 @@ class State(StrEnum):
     VERIFIED = "verified"
     QUARANTINED = "quarantined"
     EXCLUDED = "excluded"
+    #: In the database's earlier exports, not in its latest: deleted in Notes (a document), or
+    #: removed from its document (an attachment).
+    DELETED = "deleted"
 
 
 #: Where each state stands in the pipeline; a transition never moves a document backwards
@@ -48,6 +51,7 @@ STAGE_ORDER = {
     State.VERIFIED: 3,
     State.QUARANTINED: 1,
     State.EXCLUDED: 1,
+    State.DELETED: 1,
 }
 
 
@@ -120,6 +124,9 @@ class Document(Base):
     list_title: Mapped[str | None] = mapped_column(String(255))
     #: The migration wave its latest load belonged to.
     wave: Mapped[str | None] = mapped_column(String(64))
+    #: Deleted in Notes: what the load did with its item (pending, recycled, kept, reported,
+    #: held: more deletions at once than the mapping allows).
+    deletion: Mapped[str | None] = mapped_column(String(16))
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(

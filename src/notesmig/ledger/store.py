@@ -8,13 +8,15 @@ one is a no-op, and a document whose source hash changed is scheduled again as a
 The ledger is split by job: :mod:`.base` (connection, schema, runs), :mod:`.bulk` (a stage of a
 database at once), :mod:`.transitions` (one document at a time, claims), :mod:`.views`
 (reading), :mod:`.evidence` (sources, validations, verdicts), :mod:`.operations` (leases,
-the shared budget, runs per database), :mod:`.links` (the link map).
+the shared budget, runs per database), :mod:`.links` (the link map), :mod:`.deletions`
+(what Notes deleted).
 """
 
 from __future__ import annotations
 
 from notesmig.ledger.base import DEFAULT_URL, LedgerBase
 from notesmig.ledger.bulk import BulkRecording
+from notesmig.ledger.deletions import DeletionRecords
 from notesmig.ledger.evidence import Evidence
 from notesmig.ledger.links import LinkRecords
 from notesmig.ledger.operations import Operations
@@ -33,5 +35,5 @@ __all__ = [
 ]
 
 
-class Ledger(BulkRecording, Transitions, Views, Evidence, Operations, LinkRecords):
+class Ledger(BulkRecording, Transitions, Views, Evidence, Operations, LinkRecords, DeletionRecords):
     """Access to one ledger database (any SQLAlchemy URL)."""

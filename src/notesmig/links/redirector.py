@@ -50,6 +50,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "この文書はアクセス制限を正確に移行できないため、保留しています。",
         "This document is held back: its access restrictions could not be carried over exactly.",
     ),
+    "deleted": (
+        "この文書は Notes で削除されました。",
+        "This document was deleted in Notes.",
+    ),
     "missing": (
         "リンク先の文書は、移行対象のどの Notes エクスポートにもありません。",
         "The document this link points to is in no Notes export being migrated.",
@@ -165,6 +169,8 @@ def router(ledger_url: Callable[[], str]) -> APIRouter:
             return page(404, "missing", lang, **shown)
         if facts.state in IN_SHAREPOINT and facts.web_url:
             return RedirectResponse(facts.web_url, status_code=302)
+        if facts.state == "deleted":
+            return page(410, "deleted", lang, **shown)
         if facts.state == "excluded":
             return page(200, "excluded", lang, why=_why(facts.reason, lang), **shown)
         if facts.state == "quarantined":

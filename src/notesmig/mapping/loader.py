@@ -16,10 +16,12 @@ import yaml
 
 from notesmig.errors import TerminalError
 from notesmig.mapping.model import (
+    DEFAULT_MAX_DELETED_RATIO,
     DEFAULT_MAX_FAILURE_RATIO,
     SYSTEM_COLUMN_NAMES,
     AclPolicy,
     ColumnType,
+    DeletionPolicy,
     FormMapping,
     ItemMapping,
     Mapping,
@@ -250,6 +252,10 @@ def _build(path: Path, data: dict[str, Any]) -> Mapping:
         withdraw=data.get("withdraw", "restrict"),
         validation=ValidationPolicy(
             float(data.get("validation", {}).get("max_failure_ratio", DEFAULT_MAX_FAILURE_RATIO))
+        ),
+        deletions=DeletionPolicy(
+            data.get("deletions", {}).get("policy", "recycle"),
+            float(data.get("deletions", {}).get("max_ratio", DEFAULT_MAX_DELETED_RATIO)),
         ),
         readers=data.get("readers", "hold"),
         exclude_forms=frozenset(f.casefold() for f in data.get("exclude_forms", ())),

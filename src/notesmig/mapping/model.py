@@ -49,6 +49,8 @@ SYSTEM_COLUMNS: tuple[SystemColumn, ...] = (
     SystemColumn("NotesThreadRoot", ColumnType.TEXT, indexed=True),
     SystemColumn("NotesThreadDepth", ColumnType.NUMBER),
     SystemColumn("NotesParentLink", ColumnType.HYPERLINK),
+    # When the sync saw the document deleted in Notes (deletions.policy: keep).
+    SystemColumn("NotesDeletedInNotes", ColumnType.DATETIME),
     SystemColumn("NotesCreated", ColumnType.DATETIME),
     SystemColumn("NotesModified", ColumnType.DATETIME),
     SystemColumn("NotesAuthor", ColumnType.MULTILINE),
@@ -135,6 +137,25 @@ class ValidationPolicy:
             raise ValueError("validation.max_failure_ratio must be between 0 and 1")
 
 
+#: The share of a database's documents one sync may delete before its deletions wait.
+DEFAULT_MAX_DELETED_RATIO = 0.5
+DELETION_POLICIES = ("recycle", "keep", "report")
+
+
+@dataclass(frozen=True)
+class DeletionPolicy:
+    """What the load does with documents deleted, and attachments removed, in Notes."""
+
+    policy: str = "recycle"
+    max_ratio: float = DEFAULT_MAX_DELETED_RATIO
+
+    def __post_init__(self) -> None:
+        if self.policy not in DELETION_POLICIES:
+            raise ValueError(f"deletions.policy must be one of {', '.join(DELETION_POLICIES)}")
+        if not 0.0 <= self.max_ratio <= 1.0:
+            raise ValueError("deletions.max_ratio must be between 0 and 1")
+
+
 @dataclass(frozen=True)
 class Mapping:
     """Everything decided about one Notes database."""
@@ -151,6 +172,7 @@ class Mapping:
     #: A loaded document that becomes restricted or held: "restrict" or "remove" it.
     withdraw: str = "restrict"
     validation: ValidationPolicy = field(default_factory=ValidationPolicy)
+    deletions: DeletionPolicy = field(default_factory=DeletionPolicy)
 
     def form(self, name: str | None) -> FormMapping | None:
         if name is None:

@@ -310,6 +310,12 @@ def _render(
         "# Rows failing validation are held back; above this share the load stops.",
         "validation:",
         "  max_failure_ratio: 0.05",
+        "# Notes で削除された文書・添付: recycle（ごみ箱へ）/ keep（残して印）/ report（報告のみ）",
+        "# Documents deleted (attachments removed) in Notes: recycle | keep | report; above",
+        "# max_ratio of the database in one sync nothing is deleted (an incomplete export?).",
+        "deletions:",
+        "  policy: recycle",
+        "  max_ratio: 0.5",
         "forms:",
     ]
     columns_per_list: dict[str, set[str]] = defaultdict(set)

@@ -49,6 +49,8 @@ log = logging.getLogger("notesmig.sharepoint")
 PARENT_LOOKUP = "NotesParent"
 PARENT_LINK = "NotesParentLink"
 PARENT_LINK_TEXT = "親文書 / Parent document"
+#: When the sync saw a document deleted in Notes (deletions.policy: keep).
+DELETED_MARK = "NotesDeletedInNotes"
 
 #: Statuses with which SharePoint may refuse a create because the NotesUNID exists already.
 _MAYBE_DUPLICATE = {400, 409, 500}
@@ -155,6 +157,9 @@ class ItemWriter:
         rest: dict[str, str] = {}
         if row is not None:
             self._thread(target, row, out, rest)
+        mark = target.column(DELETED_MARK)
+        if mark is not None and not creating:
+            out[mark.internal] = None  # back in Notes: no longer marked deleted
         for name, value in fields.items():
             column = target.column(name)
             if column is None:

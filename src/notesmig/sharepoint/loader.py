@@ -4,8 +4,9 @@ In order: provisioning (site, lists, libraries, columns); the database's Notes r
 groups; the database ACL on its lists and libraries (when the mapping carries it); then each
 list's open documents, and its restricted documents inside audience folders whose permissions
 are set and read back first; then the files of each library (a restricted document's files in
-its audience's folder, protected the same way before any byte is uploaded); then the link pass
-(Notes links and inline pictures pointed at SharePoint, or at the redirector). A document loaded
+its audience's folder, protected the same way before any byte is uploaded); then what Notes
+deleted (recycled, marked or reported, as the mapping says); then the link pass (Notes links
+and inline pictures pointed at SharePoint, or at the redirector). A document loaded
 openly that has become restricted, or whose mapping now holds it back, is withdrawn before
 anything else changes. Every outcome lands in the ledger.
 """
@@ -33,6 +34,7 @@ from notesmig.records import (
     PermissionPlan,
     read_records,
 )
+from notesmig.sharepoint.deletions import DeletionSync
 from notesmig.sharepoint.files import FileUploader
 from notesmig.sharepoint.graph import Graph, GraphRequestError
 from notesmig.sharepoint.items import PARENT_LOOKUP, ItemWriter
@@ -235,11 +237,13 @@ class Loader:
         )  # fmt: skip
         attachments = self.ledger.attachment_view(mapping.replica_id)
         library_urls: dict[str, str] = {}
+        libraries: dict[str, Target] = {}
         for title in sorted({f.library for f in mapping.forms.values() if f.library}):
             target = await self.provisioner.ensure(
                 site, title, "documentLibrary", library_columns()
             )
             library_urls[title] = target.web_url
+            libraries[title] = target
             if access.acl_apply:
                 try:
                     await self._list_acl(database_id, applier, target, access)
@@ -251,6 +255,9 @@ class Loader:
         for unid, why in uploader.refused.items():
             counts = counts.model_copy(update={"items_quarantined": counts.items_quarantined + 1})
             self.ledger.quarantine(database_id, unid, "load", FILES_REFUSED, why)
+        deletions = DeletionSync(self.graph, self.ledger, mapping.replica_id, mapping.deletions)
+        deleted = await deletions.run(lists, libraries)
+        self.warnings.extend(deletions.warnings)
         links = await LinkPass(
             self.rest, self.ledger, self.redirector,
             site_paths=await self._site_paths(site), library_urls=library_urls,
@@ -273,6 +280,11 @@ class Loader:
                 "links_broken": links.broken,
                 "pictures_linked": links.pictures,
                 "links_upgraded": links.upgraded,
+                "deleted_recycled": deleted.recycled,
+                "deleted_kept": deleted.kept,
+                "deleted_reported": deleted.reported,
+                "deletions_held": deleted.held,
+                "files_removed": deleted.files_removed,
             }
         )
 

@@ -412,7 +412,14 @@ def _record(extract_dir: Path, out_dir: Path, sink: _StreamedOutputs, ledger: Le
             ],
             merged=tally.merged if tally is not None else 0,
         )  # fmt: skip
-        ledger.record_extracted(database_id, sink.ledger_documents(database))
+        # Only every export of the database read whole tells what Notes no longer holds.
+        complete = not any(
+            error.get("fatal")
+            for f in summary["files"]
+            if (f.get("replica_id") or "").upper() == database
+            for error in f.get("errors") or ()
+        )
+        ledger.record_extracted(database_id, sink.ledger_documents(database), complete=complete)
         outcome = ledger.apply_transform(
             database_id,
             transformed=sink.transformed(database),

@@ -1,0 +1,102 @@
+"""The ledger's side of deletions in Notes: documents deleted and attachments removed since
+their load, waiting for the load to recycle, mark or report them, and what it did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from notesmig.ledger.base import LedgerBase
+from notesmig.ledger.models import Attachment, Database, Document, Event, State
+
+
+@dataclass(frozen=True)
+class DeletedDocument:
+    """A document deleted in Notes whose item's fate is pending."""
+
+    document_id: int
+    unid: str
+    list_id: str | None
+    item_id: str | None
+
+
+@dataclass(frozen=True)
+class RemovedFile:
+    """An attachment removed in Notes (or of a deleted document) still in a library."""
+
+    attachment_id: int
+    unid: str
+    library: str
+    drive_item_id: str
+
+
+class DeletionRecords(LedgerBase):
+    def pending_deletions(self, replica_id: str) -> list[DeletedDocument]:
+        with self.session() as session:
+            rows = session.execute(
+                select(Document.id, Document.unid, Document.list_id, Document.item_id)
+                .join(Database, Database.id == Document.database_id)
+                .where(Database.replica_id == replica_id)
+                .where(Document.state == str(State.DELETED))
+                .where(Document.deletion.in_(("pending", "held")))
+                .order_by(Document.id)
+            ).all()
+            return [DeletedDocument(*row) for row in rows]
+
+    def document_count(self, replica_id: str) -> int:
+        with self.session() as session:
+            return int(
+                session.execute(
+                    select(func.count())
+                    .select_from(Document)
+                    .join(Database, Database.id == Document.database_id)
+                    .where(Database.replica_id == replica_id)
+                ).scalar_one()
+            )
+
+    def removed_files(self, replica_id: str) -> list[RemovedFile]:
+        """Files in SharePoint whose attachment was removed in Notes, or whose document was
+        deleted there."""
+        with self.session() as session:
+            rows = session.execute(
+                select(
+                    Attachment.id,
+                    Document.unid,
+                    Attachment.library,
+                    Attachment.drive_item_id,
+                    Attachment.state,
+                    Document.state,
+                )
+                .join(Document, Document.id == Attachment.document_id)
+                .join(Database, Database.id == Document.database_id)
+                .where(Database.replica_id == replica_id)
+                .where(Attachment.drive_item_id.is_not(None))
+                .where(
+                    (Attachment.state == str(State.DELETED))
+                    | (Document.state == str(State.DELETED))
+                )
+                .order_by(Attachment.id)
+            ).all()
+            return [RemovedFile(a, u, lib, str(drive)) for a, u, lib, drive, _s, _d in rows]
+
+    def record_deletion(self, document_id: int, deletion: str, *, item_gone: bool) -> None:
+        """What the load did with a deleted document's item (recycled, kept, reported, held)."""
+        with self.session() as session:
+            document = session.get(Document, document_id)
+            if document is None:
+                return
+            if document.deletion != deletion:
+                session.add(Event(document_id=document_id, stage="load", kind="deletion",
+                                  message=deletion))  # fmt: skip
+            document.deletion = deletion
+            if item_gone:
+                document.item_id, document.list_id, document.web_url = None, None, None
+
+    def record_file_removed(self, attachment_id: int) -> None:
+        with self.session() as session:
+            session.execute(
+                update(Attachment)
+                .where(Attachment.id == attachment_id)
+                .values(state=State.DELETED, drive_item_id=None, upload_url=None)
+            )
