@@ -15,7 +15,9 @@ import httpx
 from lxml import etree
 
 from notesmig.ledger import Ledger
+from notesmig.report.render import write_report
 from notesmig.sample.corpus import SampleFile
+from notesmig.ui.progress import migration_progress
 from tests.migration import SITE, emulator_for, mappings_for, migrate, pages
 
 DXL = "{http://www.lotus.com/dxl}"
@@ -180,6 +182,14 @@ def test_a_re_export_changes_exactly_what_changed_in_notes(
         assert deletions[changes["deleted"]] == "recycled"
         assert deletions[changes["kept"]] == "kept"
         assert sorted(v for k, v in deletions.items() if k in fire) == ["held"] * 8
+        # The auditors' report and the Migration view count them as deleted, and still balance.
+        ledger = Ledger(ledger_url)
+        written = write_report(ledger, tmp_path / "report")
+        progress = migration_progress(ledger)
+        ledger.close()
+        assert written.balanced and progress.totals.deleted == 10
+        page = (tmp_path / "report" / "db" / f"{LIBRARY}.html").read_text(encoding="utf-8")
+        assert 'data-count="deleted">1<' in page
 
         # The same export again: nothing is written.
         again = migrate([tmp_path / "drop2"], mappings, tmp_path / "work",

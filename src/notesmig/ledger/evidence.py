@@ -111,7 +111,10 @@ class Evidence(LedgerBase):
     # -- sources --------------------------------------------------------------------------
 
     def record_sources(self, database_id: int, exports: Iterable[ExportFact], merged: int) -> None:
-        """The exports a database was read from (by path: a re-export replaces its facts)."""
+        """The exports a database was last read from, together (by path: a re-export
+        replaces its facts; an export no longer read, as one at another path that a later
+        export replaced, is no longer what the ledger's documents come from)."""
+        exports = list(exports)
         with self.session() as session:
             known = {
                 row.path: row
@@ -131,6 +134,10 @@ class Evidence(LedgerBase):
                     export.documents,
                     utcnow(),
                 )
+            current = {export.path for export in exports}
+            for path, row in known.items():
+                if current and path not in current:
+                    session.delete(row)
             session.execute(
                 update(Database).where(Database.id == database_id).values(merged=merged)
             )

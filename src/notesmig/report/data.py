@@ -38,6 +38,7 @@ OUTCOMES: tuple[str, ...] = (
     "mismatched",
     "quarantined",
     "excluded",
+    "deleted",
 )
 
 
@@ -109,9 +110,10 @@ class DatabaseReport:
 
     @property
     def sources_balance(self) -> bool:
-        """Documents read from the exports = documents in the ledger + merged copies (a ledger
-        without its exports cannot show it: that is an error too)."""
-        return self.exported == self.documents + self.merged
+        """Documents read from the latest exports + documents deleted in Notes since earlier
+        ones = documents in the ledger + merged copies (a ledger without its exports cannot
+        show it: that is an error too)."""
+        return self.exported + self.outcomes.get("deleted", 0) == self.documents + self.merged
 
     @property
     def outcomes_balance(self) -> bool:
@@ -331,6 +333,8 @@ def _outcome(document: Document, verdict: VerdictRow | None) -> str:
         return "quarantined"
     if document.state == State.EXCLUDED:
         return "excluded"
+    if document.state == State.DELETED:
+        return "deleted"
     if document.state == State.VERIFIED:
         return "verified"
     if verdict is not None and verdict.verdict not in VERIFIED_VERDICTS:

@@ -18,13 +18,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "balanced": ("一致", "balanced"),
     "unbalanced": ("不一致（数が合いません）", "DOES NOT ADD UP"),
     "sources_balance": (
-        "エクスポートの文書数 = 台帳の文書数 + 統合した複製",
-        "Documents in the exports = documents in the ledger + merged copies",
+        "エクスポートの文書数（＋その後 Notes で削除） = 台帳の文書数 + 統合した複製",
+        "Documents in the exports (+ deleted in Notes since) = documents in the ledger + "
+        "merged copies",
     ),
     "outcomes_balance": (
-        "台帳の文書数 = 検証済み + 移行済み未照合 + 未移行 + 不一致 + 保留 + 対象外",
+        "台帳の文書数 = 検証済み + 移行済み未照合 + 未移行 + 不一致 + 保留 + 対象外 + Notes で削除",
         "Documents = verified + loaded, not reconciled + not loaded + mismatched"
-        " + held back + excluded",
+        " + held back + excluded + deleted in Notes",
     ),
     "outcomes": ("文書の結果", "Outcome of every document"),
     "verified": ("検証済み", "Verified"),
@@ -33,6 +34,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "mismatched": ("不一致", "Mismatched"),
     "quarantined": ("保留", "Held back"),
     "excluded": ("対象外", "Excluded"),
+    "deleted": (
+        "Notes で削除（移行先の扱いは削除ポリシーどおり）",
+        "Deleted in Notes (handled as the deletion policy says)",
+    ),
     "by_form": ("フォーム別の文書", "Documents by form"),
     "form": ("フォーム", "Form"),
     "held": ("保留の理由", "Why documents were held back"),

@@ -22,6 +22,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "failed": ("失敗", "Failed"),
     "waiting": ("未処理", "Waiting"),
     "excluded": ("対象外", "Excluded"),
+    "deleted": ("Notes で削除", "Deleted in Notes"),
     "files": ("ファイル", "Files"),
     "files_done": ("移行済みファイル", "Files done"),
     "megabytes": ("MB", "MB"),

@@ -45,6 +45,8 @@ class DatabaseProgress(Record):
     loaded: int = 0
     held: int = 0
     excluded: int = 0
+    #: Deleted in Notes since they were exported: no work left for them.
+    deleted: int = 0
     waiting: int = 0
     failed: int = 0
     files: int = 0
@@ -59,7 +61,7 @@ class DatabaseProgress(Record):
 
     @property
     def share_done(self) -> float:
-        accounted = self.documents - self.excluded
+        accounted = self.documents - self.excluded - self.deleted
         return self.done / accounted if accounted else 1.0
 
 
@@ -115,8 +117,9 @@ class MigrationProgress(Record):
     def totals(self) -> DatabaseProgress:
         total = DatabaseProgress(replica_id="*", title=None, wave=None)
         for row in self.databases:
-            for name in ("documents", "verified", "loaded", "held", "excluded", "waiting",
-                         "failed", "files", "files_done", "bytes", "bytes_done"):  # fmt: skip
+            for name in ("documents", "verified", "loaded", "held", "excluded", "deleted",
+                         "waiting", "failed", "files", "files_done", "bytes",
+                         "bytes_done"):  # fmt: skip
                 setattr(total, name, getattr(total, name) + getattr(row, name))
         return total
 
@@ -191,6 +194,8 @@ def migration_progress(
                 target.held += number
             elif state == State.EXCLUDED:
                 target.excluded += number
+            elif state == State.DELETED:
+                target.deleted += number
             else:
                 target.waiting += number
         file_done = Attachment.state.in_([State.LOADED, State.VERIFIED])
@@ -206,6 +211,8 @@ def migration_progress(
             .join(Document, Document.id == Attachment.document_id)
             .join(Database, Database.id == Document.database_id)
             .where(*database_filter, *wave_filter)
+            # Files deleted (or of documents deleted) in Notes are no work left.
+            .where(Attachment.state != State.DELETED, Document.state != State.DELETED)
             .group_by(Database.replica_id, Document.wave)
         ):
             target = row(replica_id, wave)
