@@ -15,8 +15,8 @@ from airflow.api_fastapi.core_api.security import requires_access_dag
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends
 
+from notesmig.cutoff import parse_cutoff
 from notesmig.hooks.deployment import budget_per_minute, ledger_url, server_connection, work_folder
-from notesmig.pipeline.cutoff import parse_cutoff
 from notesmig.ui.app import ViewSettings, create_app
 
 

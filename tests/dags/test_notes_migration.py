@@ -62,7 +62,11 @@ def test_the_trigger_form_offers_the_discovered_databases(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report["errors"] == {} and report["dags"] == ["notes_discovery", "notes_migration"]
+    assert report["errors"] == {} and report["dags"] == [
+        "notes_delta_sync",
+        "notes_discovery",
+        "notes_migration",
+    ]
     assert report["seconds"] < 1.0
     assert report["tasks"] == ["discover", "migrate_database.extract", "migrate_database.load",
                                "migrate_database.reconcile", "migrate_database.report",

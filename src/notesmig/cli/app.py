@@ -659,7 +659,7 @@ def forecast(
     from datetime import date  # noqa: PLC0415
 
     from notesmig.cli.render import forecast_table  # noqa: PLC0415
-    from notesmig.pipeline.cutoff import CutoffError, parse_cutoff  # noqa: PLC0415
+    from notesmig.cutoff import CutoffError, parse_cutoff  # noqa: PLC0415
     from notesmig.ui.forecast import forecast as make_forecast  # noqa: PLC0415
     from notesmig.ui.progress import migration_progress  # noqa: PLC0415
 

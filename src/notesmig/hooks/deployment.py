@@ -11,6 +11,9 @@ Configuration (environment variables of the Airflow components):
 * ``NOTESMIG_LEDGER_CONN_ID`` (default ``notesmig_ledger``): the ledger's connection; without
   it, ``NOTESMIG_DB_URL``; without either, a SQLite file in the work folder;
 * ``NOTESMIG_RU_PER_MINUTE`` (default 2,400): the tenant's budget, shared by every worker;
+* ``NOTESMIG_CUTOFF`` (e.g. ``R7.6``): the day Notes is switched off (a mapping's ``cutoff``
+  wins): the Migration view forecasts against it, ``notes_delta_sync`` syncs until it, and
+  after it loads refuse and a final reconcile runs;
 * ``NOTESMIG_LINKS_URL`` (default ``http://127.0.0.1:8790/notes-links``): the redirector that
   Notes links to documents not (yet) in SharePoint point at (``notesmig serve-links``, or the
   plugin's ``/notesmig/notes-links`` behind Airflow's login).
@@ -25,6 +28,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from notesmig.cutoff import parse_cutoff
 from notesmig.hooks.connections import ConnectionFields
 from notesmig.hooks.connections import ledger_url as connection_ledger_url
 from notesmig.links.urls import DEFAULT_REDIRECTOR
@@ -123,4 +127,7 @@ def stage_settings(
         shared_budget=True,
         run_id=run_id,
         redirector=os.environ.get("NOTESMIG_LINKS_URL", DEFAULT_REDIRECTOR),
+        cutoff=parse_cutoff(os.environ["NOTESMIG_CUTOFF"])
+        if os.environ.get("NOTESMIG_CUTOFF")
+        else None,
     )

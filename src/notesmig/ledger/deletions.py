@@ -1,14 +1,16 @@
-"""The ledger's side of deletions in Notes: documents deleted and attachments removed since
-their load, waiting for the load to recycle, mark or report them, and what it did."""
+"""The ledger's side of syncing until the cutoff: documents deleted and attachments removed in
+Notes since their load, waiting for the load to recycle, mark or report them, and what it did;
+when a database was last reconciled (the final reconcile after its freeze)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 
 from notesmig.ledger.base import LedgerBase
-from notesmig.ledger.models import Attachment, Database, Document, Event, State
+from notesmig.ledger.models import Attachment, Database, Document, Event, State, VerdictRow
 
 
 @dataclass(frozen=True)
@@ -100,3 +102,27 @@ class DeletionRecords(LedgerBase):
                 .where(Attachment.id == attachment_id)
                 .values(state=State.DELETED, drive_item_id=None, upload_url=None)
             )
+
+    def last_checked(self, replica_id: str) -> datetime | None:
+        """When the database was last reconciled (None: never)."""
+        with self.session() as session:
+            found = session.scalar(
+                select(func.max(VerdictRow.checked_at))
+                .join(Database, Database.id == VerdictRow.database_id)
+                .where(Database.replica_id == replica_id)
+            )
+        if found is not None and found.tzinfo is None:
+            found = found.replace(tzinfo=UTC)  # SQLite keeps no zone: stored as UTC
+        return found
+
+    def mark_frozen(self, replica_id: str) -> datetime:
+        """When the database was first found past its cutoff (recorded now if not yet)."""
+        with self.session() as session:
+            database = session.scalar(select(Database).where(Database.replica_id == replica_id))
+            if database is None:
+                return datetime.now(UTC)
+            if database.frozen_at is None:
+                database.frozen_at = datetime.now(UTC)
+                session.add(Event(stage="sync", kind="frozen", message=replica_id))
+            found = database.frozen_at
+        return found if found.tzinfo is not None else found.replace(tzinfo=UTC)

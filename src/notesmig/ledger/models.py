@@ -77,6 +77,8 @@ class Database(Base):
     merged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: Where the load sent it (a TargetPlan record): what the reconciler reads SharePoint for.
     target: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: When a sync first found it past its cutoff (frozen: no more loads, a final reconcile).
+    frozen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -6,6 +6,7 @@ Every problem is reported before any work starts, each with the file, the line a
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from notesmig.cutoff import CutoffError, parse_cutoff
 from notesmig.errors import TerminalError
 from notesmig.mapping.model import (
     DEFAULT_MAX_DELETED_RATIO,
@@ -170,7 +172,13 @@ def load_mapping(path: Path) -> Mapping:
     problems.sort(key=lambda p: (p[0] or 0, p[1]))
     if problems:
         raise MappingError(path, problems)
-    mapping = _build(path, data)
+    cutoff = None
+    if data.get("cutoff") is not None:
+        try:
+            cutoff = parse_cutoff(str(data["cutoff"]))
+        except CutoffError as exc:
+            raise MappingError(path, [(lines.get(("cutoff",)), "cutoff", str(exc))]) from exc
+    mapping = dataclasses.replace(_build(path, data), cutoff=cutoff)
     problems = _cross_check(mapping, data, lines)
     if problems:
         raise MappingError(path, problems)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
@@ -173,6 +174,8 @@ class Mapping:
     withdraw: str = "restrict"
     validation: ValidationPolicy = field(default_factory=ValidationPolicy)
     deletions: DeletionPolicy = field(default_factory=DeletionPolicy)
+    #: The day Notes is switched off for this database (None: the deployment's cutoff).
+    cutoff: date | None = None
 
     def form(self, name: str | None) -> FormMapping | None:
         if name is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from notesmig.errors import TerminalError
@@ -57,6 +58,8 @@ class StageSettings:
     run_id: str | None = None
     #: The redirector's base URL: Notes links to documents not (yet) in SharePoint point there.
     redirector: str = DEFAULT_REDIRECTOR
+    #: The day Notes is switched off (a mapping's own cutoff wins): after it, loads refuse.
+    cutoff: date | None = None
 
     def __post_init__(self) -> None:
         # Stages hand folders to libraries (GX's stores) that refuse relative paths.

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
+from notesmig.errors import TerminalError
 from notesmig.extract import extract
 from notesmig.ledger import Ledger
 from notesmig.mapping.model import Mapping
@@ -148,6 +150,13 @@ def load_database(
     if mapping is None:
         counts = LoadCounts()
     else:
+        frozen = frozen_since(mapping, settings)
+        if frozen is not None:
+            raise DatabaseFrozenError(
+                f"{mapping.replica_id}: 切替日 {frozen.isoformat()} を過ぎたため凍結（変更は移行"
+                f"しません） / frozen since the cutoff {frozen.isoformat()}: no more changes are "
+                "loaded; a final reconcile checks what is there"
+            )
         with opened_ledger(settings) as ledger:
             counts = asyncio.run(_load(transformed, settings, mapping, ledger, progress))
     return LoadedDatabase(
@@ -205,6 +214,26 @@ async def _load(
         summary = counts.model_dump(exclude={"unknown_people"})
         summary["resource_units"] = budget.used
         ledger.finish_run(run, status, summary)
+
+
+class DatabaseFrozenError(TerminalError):
+    """A load of a database after its cutoff: Notes is off, nothing changes any more."""
+
+
+def cutoff_of(mapping: Mapping, settings: StageSettings) -> date | None:
+    """The day Notes is switched off for a database: its mapping's, else the deployment's."""
+    return mapping.cutoff or settings.cutoff
+
+
+def frozen_since(
+    mapping: Mapping, settings: StageSettings, today: date | None = None
+) -> date | None:
+    """The cutoff a database is frozen since (None: changes are still synced). The cutoff day
+    itself still syncs: Notes is switched off at its end."""
+    cutoff = cutoff_of(mapping, settings)
+    if cutoff is None:
+        return None
+    return cutoff if (today or date.today()) > cutoff else None
 
 
 def reconcile_database(loaded: LoadedDatabase, settings: StageSettings) -> ReconciledDatabase:

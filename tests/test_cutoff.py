@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from notesmig.pipeline.cutoff import CutoffError, parse_cutoff
+from notesmig.cutoff import CutoffError, parse_cutoff
 
 
 @pytest.mark.parametrize(
