@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,36 @@ def test_columns_that_sharepoint_would_cut_to_one_name_are_refused(tmp_path: Pat
     problems = {key: message for _line, key, message in located(tmp_path, text)}
     assert "would both be 'ReimbursementApproverOfTheTripNo'" in problems[
         "forms.TripRequest.items.出張先.column"]  # fmt: skip
+
+
+def test_deletions_and_the_cutoff(tmp_path: Path) -> None:
+    text = VALID.replace("readers: restrict", "readers: restrict\ndeletions:\n  policy: keep\n"
+                         "  max_ratio: 0.2\ncutoff: 令和7年6月")  # fmt: skip
+    mapping = load_mapping(write(tmp_path, text))
+    assert (mapping.deletions.policy, mapping.deletions.max_ratio) == ("keep", 0.2)
+    assert mapping.cutoff == date(2025, 6, 30)
+    # Written as YAML would take for a date of its own: it is still the cutoff written.
+    iso = load_mapping(write(tmp_path, VALID.replace("readers: restrict", "readers: restrict\n"
+                                                     "cutoff: 2025-06-30")))  # fmt: skip
+    assert iso.cutoff == date(2025, 6, 30)
+    defaults = load_mapping(write(tmp_path, VALID))
+    assert (defaults.deletions.policy, defaults.deletions.max_ratio, defaults.cutoff) == (
+        "recycle", 0.5, None)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("addition", "line", "key", "fragment"),
+    [
+        ("cutoff: 令和元年4月1日", 12, "cutoff", "令和"),
+        ("cutoff: 2025-02-29", 12, "cutoff", "2025-02-29"),
+        ("deletions:\n  policy: purge", 13, "deletions.policy", "'purge' is not one of"),
+        ("deletions:\n  max_ratio: 2", 13, "deletions.max_ratio", "greater than the maximum"),
+    ],
+)  # fmt: skip
+def test_a_cutoff_or_deletion_policy_that_cannot_be_is_located(
+    tmp_path: Path, addition: str, line: int, key: str, fragment: str
+) -> None:
+    text = VALID.replace("readers: restrict", f"readers: restrict\n{addition}")
+    [(found_line, found_key, message)] = located(tmp_path, text)
+    assert (found_line, found_key) == (line, key)
+    assert fragment in message

@@ -113,10 +113,22 @@ def _refuse_aliases(path: Path, text: str) -> None:
         raise MappingError(path, [(line, "", f"not valid YAML: {exc}")]) from exc
 
 
+class _MappingLoader(yaml.SafeLoader):
+    """YAML as a mapping means it: a date-like value (``cutoff: 2025-06-30``, a choice named
+    ``2024-04-01``) stays the text written, never a date YAML made (or failed to make: the
+    impossible ``2025-02-29`` would be a ValueError, not a located error)."""
+
+
+_MappingLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _read_yaml(path: Path) -> tuple[Any, dict[KeyPath, int]]:
     text = _text_of(path)
     _refuse_aliases(path, text)
-    loader = yaml.SafeLoader(text)
+    loader = _MappingLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
