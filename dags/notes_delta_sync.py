@@ -1,8 +1,8 @@
 """Changes in Notes synced into SharePoint until the cutoff: every day, each migrated database's
 re-export in the drop folder is synced (new and changed documents loaded, deletions recycled,
-kept or reported as its mapping says, links upgraded), then reconciled and reported. After a
-database's cutoff (its mapping's ``cutoff``, else ``NOTESMIG_CUTOFF``) it is frozen: loads
-refuse, and the first sync after the cutoff runs its final reconcile.
+kept or reported as its mapping says, links upgraded), then reconciled and reported. The first
+sync after a database's cutoff (its mapping's ``cutoff``, else ``NOTESMIG_CUTOFF``) is its
+last: its final reconcile, verified, freezes it; its loads then refuse and the sync leaves it.
 
 The DAG only wires stages together; all logic is in ``notesmig``.
 """
@@ -102,13 +102,6 @@ def notes_delta_sync() -> None:
     def sync_database(entry: dict[str, Any]) -> None:
         @task
         def extract(entry: dict[str, Any]) -> dict[str, Any]:
-            from airflow.exceptions import AirflowSkipException
-
-            if entry["mode"] != "sync":
-                raise AirflowSkipException(
-                    f"切替日 {entry['cutoff']} 後のため凍結 / frozen since the cutoff "
-                    f"{entry['cutoff']}: only the final reconcile runs"
-                )
             return _run("extract_database", entry["source"])
 
         @task
@@ -123,19 +116,30 @@ def notes_delta_sync() -> None:
         def load(validated: dict[str, Any]) -> dict[str, Any]:
             return _run("load_database", validated)
 
-        # After a sync, or (frozen) on its own: SharePoint read back against the ledger.
-        @task(pool="sharepoint_graph", trigger_rule="none_failed")
+        # SharePoint read back against the ledger; after the last sync past the cutoff, the
+        # database is frozen once everything verifies.
+        @task(pool="sharepoint_graph")
         def reconcile(entry: dict[str, Any]) -> dict[str, Any]:
             from airflow.exceptions import AirflowFailException
 
             from notesmig.pipeline import stages
 
             replica = str(entry["source"]["replica_id"])
-            result = stages.reconcile_replica(replica, _settings())
+            settings = _settings()
+            result = stages.reconcile_replica(replica, settings)
             if result.failed:
                 raise AirflowFailException(
                     f"{replica}: 照合で不一致 / not verified: {result.verdicts}"
                 )
+            if entry["mode"] == "final":
+                # Past the cutoff, the last changes loaded and everything verified: frozen.
+                from notesmig.ledger import Ledger
+
+                ledger = Ledger(settings.ledger_url)
+                try:
+                    ledger.mark_frozen(replica)
+                finally:
+                    ledger.close()
             output: dict[str, Any] = result.model_dump(mode="json")
             return output
 

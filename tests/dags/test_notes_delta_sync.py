@@ -1,7 +1,7 @@
 """The delta sync DAG run by real Airflow (``airflow dags test``) against the emulator: before
-the cutoff a re-export's deletion is recycled and the database reconciled; after the cutoff
-the database is frozen (nothing extracted or loaded, its final reconcile runs once); a load of
-a frozen database is refused."""
+the cutoff a re-export's deletion is recycled and the database reconciled; the first sync after
+the cutoff is the last, and its final reconcile freezes the database; then the sync leaves it
+alone and a load of it is refused."""
 
 from __future__ import annotations
 
@@ -83,19 +83,18 @@ def test_synced_until_the_cutoff_then_frozen(
         first_check = ledger.last_checked(LIBRARY)
         assert deletion == "recycled" and first_check is not None
 
-        # After the cutoff: frozen. The first sync reconciles it a last time, then none does.
+        # After the cutoff: the last sync, its final reconcile freezes the database.
         env["NOTESMIG_CUTOFF"] = (date.today() - timedelta(days=1)).isoformat()
         final = airflow(env, "dags", "test", "notes_delta_sync",
                         (date.today() + timedelta(days=1)).isoformat())  # fmt: skip
         assert final.returncode == 0, final.stderr[-3000:]
         states = task_states(tmp_path / "airflow" / "airflow.db", "notes_delta_sync")
-        assert states["sync_database.extract"] == states["sync_database.load"] == "skipped", states
-        assert states["sync_database.reconcile"] == states["sync_database.report"] == "success", (
-            states
-        )
+        assert set(states.values()) == {"success"}, states
         last = ledger.last_checked(LIBRARY)
         assert last is not None and last > first_check
-        # Once reconciled after its freeze, a database has nothing left for the sync to do.
+        frozen = ledger.frozen_at(LIBRARY)
+        assert frozen is not None and frozen >= last
+        # Frozen: the sync leaves it alone, and a load is refused (from any DAG or the CLI).
         idle = airflow(env, "dags", "test", "notes_delta_sync",
                        (date.today() + timedelta(days=2)).isoformat())  # fmt: skip
         assert idle.returncode == 0, idle.stderr[-3000:]
@@ -103,13 +102,12 @@ def test_synced_until_the_cutoff_then_frozen(
         ledger.close()
 
         settings = StageSettings(work=tmp_path / "work", mappings=mappings, ledger_url=ledger_url,
-                                 graph=GraphEndpoint(emulator.graph_url), ru_per_minute=0,
-                                 cutoff=date.today() - timedelta(days=1))  # fmt: skip
+                                 graph=GraphEndpoint(emulator.graph_url), ru_per_minute=0)  # fmt: skip
         validated = ValidatedDatabase(
             replica_id=LIBRARY, title="文書ライブラリ", extract_dir=str(tmp_path / "work"),
             transform_dir=str(tmp_path / "work"), validated_dir=str(tmp_path / "work"), rows=0,
             failed_rows=0, expectations=0, failed_expectations=0, max_failure_ratio=0.05,
             stopped=False,
         )  # fmt: skip
-        with pytest.raises(DatabaseFrozenError, match="frozen since the cutoff"):
+        with pytest.raises(DatabaseFrozenError, match="no more changes are loaded"):
             load_database(validated, settings)

@@ -65,3 +65,14 @@ def test_hostile_attribute_values_are_no_target_and_cannot_break_out() -> None:
     out = rewrite(hostile, lambda _t: 'https://r.example/"><script>', lambda _sha: None)
     assert "<script>" not in out and "javascript:" not in out
     assert 'href="https://r.example/&quot;&gt;&lt;script&gt;"' in out
+
+
+def test_a_greater_than_sign_in_a_value_neither_ends_the_tag_nor_breaks_its_quotes() -> None:
+    tricky = sanitize_html(
+        f'<a class="notes-link" title="a > b href= c" data-notes-link="doclink" '
+        f'data-notes-database="{DB}" data-notes-document="{DOC}">x</a>'
+    )
+    out = rewrite(tricky, lambda _t: "https://x.example/item", lambda _sha: None)
+    assert notes_targets(out) == [NotesTarget("doclink", DB, None, DOC)]
+    assert out.count('href="https://x.example/item"') == 1
+    assert 'title="a &gt; b href= c"' in out or 'title="a > b href= c"' in out

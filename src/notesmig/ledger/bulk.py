@@ -200,9 +200,9 @@ class BulkRecording(LedgerBase):
                 rows = _documents(session, database_id, [f.unid for f in file_batch])
                 _record_files(session, rows, file_batch)
                 _release(session)
-            outcome["files removed"] += _mark_removed_files(
-                session, database_id, transformed, keys, places
-            )
+            removed = _mark_removed_files(session, database_id, transformed, keys, places)
+            if removed:
+                outcome["files removed"] += removed
             for link_batch in _batches(links, key=lambda link: link[0]):
                 rows = _documents(session, database_id, [unid for unid, *_ in link_batch])
                 # A document's links come together and stay in one batch, so replacing its

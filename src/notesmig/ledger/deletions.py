@@ -115,14 +115,19 @@ class DeletionRecords(LedgerBase):
             found = found.replace(tzinfo=UTC)  # SQLite keeps no zone: stored as UTC
         return found
 
-    def mark_frozen(self, replica_id: str) -> datetime:
-        """When the database was first found past its cutoff (recorded now if not yet)."""
+    def mark_frozen(self, replica_id: str) -> None:
+        """The database is frozen from now on (its last changes synced and reconciled)."""
         with self.session() as session:
             database = session.scalar(select(Database).where(Database.replica_id == replica_id))
-            if database is None:
-                return datetime.now(UTC)
-            if database.frozen_at is None:
+            if database is not None and database.frozen_at is None:
                 database.frozen_at = datetime.now(UTC)
                 session.add(Event(stage="sync", kind="frozen", message=replica_id))
-            found = database.frozen_at
-        return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+    def frozen_at(self, replica_id: str) -> datetime | None:
+        with self.session() as session:
+            found = session.scalar(
+                select(Database.frozen_at).where(Database.replica_id == replica_id)
+            )
+        if found is not None and found.tzinfo is None:
+            found = found.replace(tzinfo=UTC)
+        return found

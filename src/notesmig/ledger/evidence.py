@@ -242,6 +242,8 @@ class Evidence(LedgerBase):
                 .join(Document, Document.id == Attachment.document_id)
                 .join(Database, Database.id == Document.database_id)
                 .where(Database.replica_id == replica_id)
+                # Removed in Notes: no longer a file SharePoint should hold.
+                .where(Attachment.state != str(State.DELETED))
                 .order_by(Attachment.id)
             ):
                 files.setdefault(document_id, []).append(

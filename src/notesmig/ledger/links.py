@@ -94,7 +94,19 @@ class LinkRecords(LedgerBase):
                     Document.id.in_(
                         select(Link.document_id)
                         .where(func.upper(Link.target_database) == replica_id.upper())
-                        .where(or_(Link.status.is_(None), Link.status != "direct"))
+                        .where(
+                            or_(
+                                Link.status.is_(None),
+                                Link.status != "direct",
+                                # Direct to an item since recycled: back to the redirector.
+                                func.upper(Link.target_document).in_(
+                                    select(func.upper(Document.unid))
+                                    .where(Document.database_id == database)
+                                    .where(Document.state == str(State.DELETED))
+                                    .where(Document.web_url.is_(None))
+                                ),
+                            )
+                        )
                     )
                 )
             )

@@ -17,8 +17,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-_ANCHOR = re.compile(r"<a\s[^>]*\bdata-notes-link=\"[^\"]*\"[^>]*>")
-_PICTURE = re.compile(r"<img\s[^>]*\bdata-notes-sha256=\"[^\"]*\"[^>]*>")
+# A start tag as nh3 writes it: attribute values double-quoted, with '"' escaped but '>' not,
+# so a '>' inside a value does not end the tag.
+_TAG_REST = r'(?:[^>"]|"[^"]*")*'
+_ANCHOR = re.compile(rf"<a(?=\s){_TAG_REST}\sdata-notes-link=\"[^\"]*\"{_TAG_REST}>")
+_PICTURE = re.compile(rf"<img(?=\s){_TAG_REST}\sdata-notes-sha256=\"[^\"]*\"{_TAG_REST}>")
 _ATTRIBUTE = re.compile(r"\s([a-z][a-z0-9-]*)=\"([^\"]*)\"")
 _HEX16 = re.compile(r"[0-9A-Fa-f]{16}")
 _HEX32 = re.compile(r"[0-9A-Fa-f]{32}")
@@ -82,13 +85,22 @@ def picture_hashes(text: str) -> list[str]:
 
 
 def _with_attribute(tag: str, name: str, value: str) -> str:
-    """``tag`` with attribute ``name`` set to ``value`` (escaped), replaced or added."""
-    quoted = f' {name}="{html.escape(value, quote=True)}"'
-    pattern = re.compile(rf"\s{name}=\"[^\"]*\"")
-    if pattern.search(tag):
-        return pattern.sub(lambda _m: quoted, tag, count=1)
-    closing = "/>" if tag.endswith("/>") else ">"
-    return tag[: -len(closing)] + quoted + closing
+    """``tag`` with attribute ``name`` set to ``value`` (escaped), replaced or added. Only whole
+    attributes are looked at (``href=`` inside another attribute's value is that value)."""
+    quoted = f'{name}="{html.escape(value, quote=True)}"'
+    head = re.match(r"<[a-z]+", tag)
+    assert head is not None
+    parts = [head.group(0)]
+    replaced = False
+    for attribute, raw in _ATTRIBUTE.findall(tag[head.end() :]):
+        if attribute == name and not replaced:
+            parts.append(quoted)
+            replaced = True
+        else:
+            parts.append(f'{attribute}="{raw}"')
+    if not replaced:
+        parts.append(quoted)
+    return " ".join(parts) + ">"
 
 
 def rewrite(

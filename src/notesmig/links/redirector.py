@@ -167,8 +167,8 @@ def router(ledger_url: Callable[[], str]) -> APIRouter:
         shown = {"database": replica, "database_title": title, "document": unid}
         if facts is None:
             return page(404, "missing", lang, **shown)
-        if facts.state in IN_SHAREPOINT and facts.web_url:
-            return RedirectResponse(facts.web_url, status_code=302)
+        if facts.web_url and (facts.state in IN_SHAREPOINT or facts.state == "deleted"):
+            return RedirectResponse(facts.web_url, status_code=302)  # kept when deleted too
         if facts.state == "deleted":
             return page(410, "deleted", lang, **shown)
         if facts.state == "excluded":

@@ -42,7 +42,8 @@ class LinkDirectory:
             redirect = redirector_url(self.redirector, database, document)
             if facts is None:
                 return Resolution(redirect, LinkStatus.BROKEN)
-            if facts.state in IN_SHAREPOINT and facts.web_url:
+            if facts.web_url and (facts.state in IN_SHAREPOINT or facts.state == "deleted"):
+                # Deleted in Notes but kept (or its deletion held): its item is still there.
                 return Resolution(facts.web_url, LinkStatus.DIRECT)
             return Resolution(redirect, LinkStatus.PENDING)
         if target.kind == "doclink":

@@ -150,12 +150,13 @@ def load_database(
     if mapping is None:
         counts = LoadCounts()
     else:
-        frozen = frozen_since(mapping, settings)
+        with opened_ledger(settings) as ledger:
+            frozen = ledger.frozen_at(mapping.replica_id)
         if frozen is not None:
             raise DatabaseFrozenError(
-                f"{mapping.replica_id}: 切替日 {frozen.isoformat()} を過ぎたため凍結（変更は移行"
-                f"しません） / frozen since the cutoff {frozen.isoformat()}: no more changes are "
-                "loaded; a final reconcile checks what is there"
+                f"{mapping.replica_id}: 切替日後の最終同期と照合を終えて凍結済み（"
+                f"{frozen:%Y-%m-%d}） / frozen since {frozen:%Y-%m-%d} (its cutoff passed, its "
+                "last changes were synced and reconciled): no more changes are loaded"
             )
         with opened_ledger(settings) as ledger:
             counts = asyncio.run(_load(transformed, settings, mapping, ledger, progress))
@@ -217,7 +218,7 @@ async def _load(
 
 
 class DatabaseFrozenError(TerminalError):
-    """A load of a database after its cutoff: Notes is off, nothing changes any more."""
+    """A load of a database the sync froze after its cutoff: Notes is off, nothing changes."""
 
 
 def cutoff_of(mapping: Mapping, settings: StageSettings) -> date | None:

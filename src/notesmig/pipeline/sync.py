@@ -1,8 +1,9 @@
 """Syncing until the cutoff: which migrated databases a scheduled sync takes, and how. Before a
 database's cutoff (its mapping's, else the deployment's) its re-export is synced (new, changed
-and deleted documents); after it the database is frozen (the ledger records when a sync first
-found it so), and the next reconcile after that is its final one. Databases never migrated
-are left to ``notes_migration``."""
+and deleted documents). The first sync after the cutoff is its last: it loads what changed up
+to the switch-off, reconciles, and (reconciled without a difference) freezes the database in
+the ledger; from then on its loads refuse and the sync leaves it alone. Databases never
+migrated are left to ``notes_migration``."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from notesmig.records import SourceDatabase
 
 class SyncMode(StrEnum):
     SYNC = "sync"
-    FINAL_RECONCILE = "final-reconcile"
+    #: Past the cutoff: a last sync, then the final reconcile freezes it.
+    FINAL = "final"
     FROZEN = "frozen"
 
 
@@ -43,12 +45,11 @@ def plan_sync(
         if mapping is None or ledger.target_of(mapping.replica_id) is None:
             continue  # not migrated yet: notes_migration's to do, not a sync's
         cutoff = cutoff_of(mapping, settings)
-        if frozen_since(mapping, settings, today) is None:
+        if ledger.frozen_at(mapping.replica_id) is not None:
+            mode = SyncMode.FROZEN
+        elif frozen_since(mapping, settings, today) is None:
             mode = SyncMode.SYNC
         else:
-            frozen = ledger.mark_frozen(mapping.replica_id)
-            checked = ledger.last_checked(mapping.replica_id)
-            done = checked is not None and checked >= frozen
-            mode = SyncMode.FROZEN if done else SyncMode.FINAL_RECONCILE
+            mode = SyncMode.FINAL
         decisions.append(SyncDecision(source, mode, cutoff))
     return decisions

@@ -100,35 +100,43 @@ class LinkPass:
         pictures = self.ledger.uploaded_pictures(replica_id)
         todo: list[_Rewritten] = []
         for holder in holders:
-            if holder.database.upper() not in self.site_paths:
-                continue  # a database no mapping of this run names: its own load does it
+            if holder.database.upper() != self.replica_id:
+                continue  # another database's: upgraded under its lease, below
             rewritten = self._rewrite(holder, directory, pictures)
             if rewritten.changed:
                 todo.append(rewritten)
             else:
                 self.ledger.record_links(holder.document_id, None, rewritten.results)
-        own = [r for r in todo if r.holder.database.upper() == self.replica_id]
-        for rewritten in own:
-            await self._write(rewritten)
-        others: dict[str, list[_Rewritten]] = {}
         for rewritten in todo:
-            if rewritten.holder.database.upper() != self.replica_id:
-                others.setdefault(rewritten.holder.database, []).append(rewritten)
-        for database, waiting in sorted(others.items()):
-            await self._upgrade(database, waiting)
+            await self._write(rewritten)
+        others = {h.database for h in holders if h.database.upper() != self.replica_id}
+        for database in sorted(others):
+            if database.upper() in self.site_paths:  # one no mapping names: its own load does it
+                await self._upgrade(database)
         return self.counts
 
-    async def _upgrade(self, database: str, waiting: list[_Rewritten]) -> None:
-        """Another database's documents, under its lease: while its own load runs (its pass
-        will find this database's items there), they are left to it, so two passes never
-        write one document's links at once."""
+    async def _upgrade(self, database: str) -> None:
+        """Another database's documents waiting on this one, under that database's lease: while
+        its own load runs (its pass will find this database's items there) they are left to
+        it, and they are read again once the lease is held, so a document its load has just
+        changed is never written back as it was. A frozen database is left as it is."""
+        if self.ledger.frozen_at(database) is not None:
+            return
         holder = f"{self.lease_holder}:links-for:{self.replica_id}"
         if self.ledger.acquire_lease(database, holder, _UPGRADE_LEASE_SECONDS) is not None:
             log.info("%s is being loaded: its own link pass upgrades its links", database)
             return
         try:
-            for rewritten in waiting:
-                await self._write(rewritten)
+            holders = [h for h in self.ledger.link_holders(self.replica_id)
+                       if h.database == database]  # fmt: skip
+            directory = self._directory(holders)
+            for holder_document in holders:
+                # Pictures are their own database's files: never looked up across databases.
+                rewritten = self._rewrite(holder_document, directory, {})
+                if rewritten.changed:
+                    await self._write(rewritten)
+                else:
+                    self.ledger.record_links(holder_document.document_id, None, rewritten.results)
         finally:
             self.ledger.release_lease(database, holder)
 
