@@ -34,10 +34,16 @@ def test_trip_request_draft(sample_corpus: list[SampleFile], tmp_path: Path) -> 
 def test_library_subject_becomes_title_and_board_is_one_list(
     sample_corpus: list[SampleFile], tmp_path: Path
 ) -> None:
-    library, _ = draft(next(s.path for s in sample_corpus if s.path.stem == "bunsho"), tmp_path)
+    library, library_text = draft(next(s.path for s in sample_corpus if s.path.stem == "bunsho"),
+                                  tmp_path)  # fmt: skip
     assert library.forms["document"].items["subject"].column == "Title"
-    board, _ = draft(next(s.path for s in sample_corpus if s.path.stem == "keijiban"), tmp_path)
+    board, text = draft(next(s.path for s in sample_corpus if s.path.stem == "keijiban"),
+                        tmp_path)  # fmt: skip
     assert {f.list for f in board.forms.values()} == {"掲示板"}
+    # The draft says which forms are responses and that their lookup to the parent is made.
+    assert "# 応答文書（親: MainTopic）: 親へのルックアップ NotesParent は自動" in text
+    assert "responses to MainTopic: the NotesParent lookup" in text
+    assert "応答文書" not in library_text
     assert board.forms["maintopic"].items["categories"].type is ColumnType.MULTICHOICE
     # Topics and responses share one list, so the same item is one column in all of them;
     # subjects are free text (10 distinct in 12 topics is no choice list).

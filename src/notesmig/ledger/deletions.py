@@ -47,6 +47,8 @@ class DeletionRecords(LedgerBase):
             return [DeletedDocument(*row) for row in rows]
 
     def document_count(self, replica_id: str) -> int:
+        """The database's documents that Notes held until now: those deleted before (their
+        deletion done) are not counted, so earlier deletions never widen the share allowed."""
         with self.session() as session:
             return int(
                 session.execute(
@@ -54,6 +56,24 @@ class DeletionRecords(LedgerBase):
                     .select_from(Document)
                     .join(Database, Database.id == Document.database_id)
                     .where(Database.replica_id == replica_id)
+                    .where(
+                        (Document.state != str(State.DELETED))
+                        | Document.deletion.in_(("pending", "held"))
+                    )
+                ).scalar_one()
+            )
+
+    def file_count(self, replica_id: str) -> int:
+        """The database's files in SharePoint (removed ones included until they are gone)."""
+        with self.session() as session:
+            return int(
+                session.execute(
+                    select(func.count())
+                    .select_from(Attachment)
+                    .join(Document, Document.id == Attachment.document_id)
+                    .join(Database, Database.id == Document.database_id)
+                    .where(Database.replica_id == replica_id)
+                    .where(Attachment.drive_item_id.is_not(None))
                 ).scalar_one()
             )
 

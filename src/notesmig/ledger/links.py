@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, or_, select
 
 from notesmig.ledger.base import LedgerBase
 from notesmig.ledger.models import Attachment, Database, Document, Link, Quarantine, State
+from notesmig.reasons import is_access
 
 #: States in which a document has its item in SharePoint.
 IN_SHAREPOINT = (str(State.LOADED), str(State.VERIFIED))
@@ -139,21 +140,33 @@ class LinkRecords(LedgerBase):
                 for start in range(0, len(wanted), _CHUNK):
                     chunk = wanted[start : start + _CHUNK]
                     rows = session.execute(
-                        select(Document.id, Document.unid, Document.state, Document.web_url)
+                        select(
+                            Document.id,
+                            Document.unid,
+                            Document.state,
+                            Document.web_url,
+                            Document.error,
+                        )
                         .join(Database, Database.id == Document.database_id)
                         .where(func.upper(Database.replica_id) == replica)
                         .where(func.upper(Document.unid).in_(chunk))
                     ).all()
-                    reasons = dict(
-                        session.execute(
-                            select(Quarantine.document_id, Quarantine.reason)
-                            .where(Quarantine.document_id.in_([r.id for r in rows]))
-                            .where(Quarantine.resolved.is_(False))
-                        ).all()
-                    )
+                    held: dict[int, str] = {}
+                    for document_id, reason in session.execute(
+                        select(Quarantine.document_id, Quarantine.reason)
+                        .where(Quarantine.document_id.in_([r.id for r in rows]))
+                        .where(Quarantine.resolved.is_(False))
+                        .order_by(Quarantine.id)
+                    ):
+                        # An access reason wins: it is the one that must not be explained away.
+                        if document_id not in held or is_access(reason):
+                            held[document_id] = reason
                     for row in rows:
+                        why: str | None = (
+                            row.error if row.state == State.EXCLUDED else held.get(row.id)
+                        )
                         found[(replica, row.unid.upper())] = TargetFacts(
-                            row.state, row.web_url, reasons.get(row.id)
+                            row.state, row.web_url, why
                         )
         return found
 

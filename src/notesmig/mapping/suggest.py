@@ -334,6 +334,13 @@ def _render(
             f"    # {form.documents} documents"
             + (f", {form.files} attachments" if form.files else "")
         )
+        if form.responses_to:
+            parents = ", ".join(sorted(form.responses_to))
+            lines.append(f"    # 応答文書（親: {parents}）: 親へのルックアップ NotesParent は自動")
+            lines.append(
+                f"    # responses to {parents}: the NotesParent lookup to the parent, its link "
+                "and the thread columns come by themselves"
+            )
         lines.append(f"    list: {_q(target)}")
         if has_files:
             lines.append(f"    library: {_q(target + ' ファイル')}")

@@ -121,6 +121,16 @@ class DeletionSync:
             self.counts.files_kept = len(files)
             return
         wanted = [f for f in files if f.unid not in held and f.library in libraries]
+        total = self.ledger.file_count(self.replica_id)
+        if wanted and len(wanted) > self.policy.max_ratio * total:
+            # An export made without its attachments looks like every file removed.
+            self.counts.files_kept = len(wanted)
+            self.warnings.append(
+                f"{self.replica_id}: Notes で削除された添付 {len(wanted)} / {total} 件は上限 "
+                f"{self.policy.max_ratio:.0%} を超えるため保留 / {len(wanted)} of {total} files "
+                "removed in Notes is over deletions.max_ratio: none removed"
+            )
+            return
         for start in range(0, len(wanted), BATCH_LIMIT):
             chunk = wanted[start : start + BATCH_LIMIT]
             answers = await self.graph.batch(

@@ -564,7 +564,8 @@ class ItemWriter:
         parents are there (a parent in another list, or not loaded, has none: its link is
         NotesParentLink, through the redirector)."""
         waiting: list[tuple[ItemRow, SubRequest]] = []
-        for target, row, item_id in self.deferred:
+        deferred = self.deferred
+        for target, row, item_id in deferred:
             parent = self.items.get(row.parent_unid or "")
             lookup = target.column(PARENT_LOOKUP)
             if parent is None or parent[0] != target.id or lookup is None:
@@ -578,6 +579,18 @@ class ItemWriter:
             answers = await self.graph.batch([request for _row, request in chunk])
             for row, request in chunk:
                 answer = answers[request.id]
+                if answer.ok:
+                    # Graph's PATCH made the app its editor, now: the Notes ones again.
+                    target, item_id = next((t, i) for t, r, i in deferred if r.unid == row.unid)
+                    values = await self.authorship(target.site_path, row.authorship)
+                    if values:
+                        try:
+                            await self.rest.validate_update(
+                                target.site_path, target.id, item_id, values,
+                                what=f"NotesUNID {row.unid}: authorship",
+                            )  # fmt: skip
+                        except (FieldUpdateError, RestRequestError) as exc:
+                            log.warning("NotesUNID %s: %s", row.unid, exc)
                 if not answer.ok:
                     log.warning(
                         "NotesUNID %s: its NotesParent lookup was refused (%s %s); "

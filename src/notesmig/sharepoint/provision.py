@@ -238,7 +238,12 @@ class Provisioner:
                 if exc.status != 409:
                     raise
                 again = await self.graph.pages(columns_path)
-                current = next(c for c in again if c["name"] == internal)
+                current = next((c for c in again if c["name"] == internal), None)
+                if current is None:
+                    raise ProvisioningError(
+                        f"{target.title!r}: SharePoint refused the column {name} as existing "
+                        "but lists none by that name"
+                    ) from exc
         elif _facet_of(current) != "lookup":
             raise ProvisioningError(
                 f"column {internal!r} of {target.title!r} is {_facet_of(current) or 'unknown'} "
