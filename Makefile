@@ -73,6 +73,7 @@ demo: env
 	@echo "  mappings (drafts to review):       $(DEMO)/mappings"
 	@echo "  Airflow run log and task logs:     $(DEMO)/dag-run.log, $(DEMO)/airflow/logs"
 	@echo "  inventory (notes_discovery):       $(DEMO)/stages/inventory/index.html"
+	@echo "  Notes links not in SharePoint go to: notesmig serve-links --db-url sqlite:///$(DEMO)/ledger.sqlite3"
 	@echo "Airflow UI on these results (trigger form, Migration view under 閲覧 / Browse > Notes 移行):"
 	@echo "  make demo-ui   then http://localhost:$(DEMO_UI_PORT), user admin, password in"
 	@echo "  $(DEMO)/airflow/simple_auth_manager_passwords.json.generated"
