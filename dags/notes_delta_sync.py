@@ -23,43 +23,10 @@ def _settings() -> Any:
 
 
 def _run(stage: str, record: dict[str, Any]) -> dict[str, Any]:
-    from airflow.exceptions import AirflowFailException
+    """Run a notesmig stage on the previous stage's record; only transient errors are retried."""
+    from notesmig.hooks.tasks import run_stage
 
-    from notesmig.errors import is_transient
-    from notesmig.pipeline import stages
-    from notesmig.records import (
-        ExtractedDatabase,
-        LoadedDatabase,
-        SourceDatabase,
-        TransformedDatabase,
-        ValidatedDatabase,
-    )
-
-    inputs = {
-        "extract_database": SourceDatabase,
-        "transform_database": ExtractedDatabase,
-        "validate_database": TransformedDatabase,
-        "load_database": ValidatedDatabase,
-        "reconcile_database": LoadedDatabase,
-    }
-    try:
-        result = getattr(stages, stage)(inputs[stage].model_validate(record), _settings())
-        if isinstance(result, tuple):
-            result = result[0]
-        if stage == "extract_database" and any(f.failed for f in result.files):
-            raise AirflowFailException("the export could not be read to its end")
-        if stage == "validate_database" and result.stopped:
-            from notesmig.validate.stage import stop_message
-
-            raise AirflowFailException(stop_message(result))
-        output: dict[str, Any] = result.model_dump(mode="json")
-        return output
-    except AirflowFailException:
-        raise
-    except Exception as exc:
-        if is_transient(exc):
-            raise
-        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+    return run_stage(stage, record, _settings())
 
 
 @dag(

@@ -49,61 +49,9 @@ def _settings() -> Any:
 
 def _run(stage: str, record: dict[str, Any]) -> dict[str, Any]:
     """Run a notesmig stage on the previous stage's record; only transient errors are retried."""
-    from airflow.exceptions import AirflowFailException
+    from notesmig.hooks.tasks import run_stage
 
-    from notesmig.errors import DxlError, is_transient
-    from notesmig.pipeline import stages
-    from notesmig.records import (
-        ExtractedDatabase,
-        LoadedDatabase,
-        SourceDatabase,
-        TransformedDatabase,
-        ValidatedDatabase,
-    )
-
-    inputs = {
-        "extract_database": SourceDatabase,
-        "transform_database": ExtractedDatabase,
-        "validate_database": TransformedDatabase,
-        "load_database": ValidatedDatabase,
-        "reconcile_database": LoadedDatabase,
-    }
-    try:
-        result = getattr(stages, stage)(inputs[stage].model_validate(record), _settings())
-        if isinstance(result, tuple):
-            result = result[0]
-        if stage == "extract_database":
-            broken = [f for f in result.files if f.failed]
-            if broken:
-                from notesmig.errors import SourcePosition
-
-                raise DxlError(
-                    "the export could not be read to its end", SourcePosition(Path(broken[0].path))
-                )
-        if stage == "validate_database" and result.stopped:
-            from notesmig.validate.stage import ValidationStoppedError, stop_message
-
-            raise ValidationStoppedError(stop_message(result))
-        if stage == "reconcile_database" and result.failed:
-            from notesmig.reasons import VERDICTS
-
-            found = ", ".join(
-                f"{VERDICTS[k][0]} / {VERDICTS[k][1]} {n}"
-                for k, n in result.verdicts.items()
-                if k not in ("verified", "file-rewritten")
-            )
-            raise AirflowFailException(
-                f"{result.replica_id}: 照合で不一致 / not verified: {found}; "
-                f"次回の移行で修復 / the next load repairs {result.repairs}"
-            )
-        output: dict[str, Any] = result.model_dump(mode="json")
-        return output
-    except AirflowFailException:
-        raise
-    except Exception as exc:
-        if is_transient(exc):
-            raise
-        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+    return run_stage(stage, record, _settings())
 
 
 def _skip_if_dry_run(what: str) -> None:
