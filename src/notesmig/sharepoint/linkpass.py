@@ -150,17 +150,7 @@ class LinkPass:
 
         def link_url(target: NotesTarget) -> str:
             resolution = directory.resolve(target)
-            results.append(
-                LinkResult(
-                    target.kind,
-                    target.database,
-                    target.view,
-                    target.document,
-                    resolution.url,
-                    str(resolution.status),
-                )
-            )
-            return resolution.url
+            return _noted(results, target, resolution.url, resolution.status)
 
         def picture_url(sha256: str) -> str | None:
             place = pictures.get((holder.unid, sha256))
@@ -203,17 +193,7 @@ class LinkPass:
 
     def _redirect(self, target: NotesTarget, results: list[LinkResult]) -> str:
         url = redirector_url(self.redirector, target.database, target.document)
-        results.append(
-            LinkResult(
-                target.kind,
-                target.database,
-                target.view,
-                target.document,
-                url,
-                str(LinkStatus.PENDING),
-            )
-        )
-        return url
+        return _noted(results, target, url, LinkStatus.PENDING)
 
     async def _write(self, rewritten: _Rewritten) -> None:
         """The changed rich text through ValidateUpdateListItem, with the item's Modified and
@@ -249,3 +229,11 @@ class LinkPass:
         else:
             self.counts.upgraded += 1
         self.ledger.record_links(holder.document_id, rewritten.fields, rewritten.results)
+
+
+def _noted(results: list[LinkResult], target: NotesTarget, url: str, status: LinkStatus) -> str:
+    """``url``, with what the link became noted in ``results``."""
+    results.append(
+        LinkResult(target.kind, target.database, target.view, target.document, url, str(status))
+    )
+    return url
