@@ -20,6 +20,7 @@ from sqlalchemy import select
 from notesmig import reasons
 from notesmig.ledger import Ledger, State
 from notesmig.ledger.evidence import VERIFIED_VERDICTS, ValidationFact
+from notesmig.ledger.links import DatabaseLinks
 from notesmig.ledger.models import (
     AccessScope,
     Attachment,
@@ -129,16 +130,19 @@ def gather(ledger: Ledger, replicas: list[str] | None = None) -> list[DatabaseRe
     with ledger.session() as session:
         databases = list(session.scalars(select(Database).order_by(Database.replica_id)))
     found = []
+    links = {d.replica_id: d for d in ledger.link_report()}  # every database's, read once
     for database in databases:
         if replicas is not None and database.replica_id not in replicas:
             continue
-        found.append(_database(ledger, database))
+        found.append(_database(ledger, database, links))
     return found
 
 
-def _database(ledger: Ledger, database: Database) -> DatabaseReport:
+def _database(
+    ledger: Ledger, database: Database, all_links: dict[str, DatabaseLinks]
+) -> DatabaseReport:
     replica = database.replica_id
-    links = next((d for d in ledger.link_report() if d.replica_id == replica), None)
+    links = all_links.get(replica)
     with ledger.session() as session:
         documents = list(
             session.scalars(
