@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 
 from notesmig.ledger.base import LedgerBase
 from notesmig.ledger.models import Attachment, Database, Document, Link, Quarantine, State
@@ -224,23 +224,31 @@ class LinkRecords(LedgerBase):
         """What a document's links became; ``fields`` (when given) are its values as now in
         SharePoint, which the reconciler then expects."""
         with self.session() as session:
-            document = session.get(Document, document_id)
-            if document is None:
+            # Core statements, not the ORM's whole row: one of these per document with links.
+            if session.scalar(select(Document.id).where(Document.id == document_id)) is None:
                 return
             if fields is not None:
-                document.expected_fields = fields
+                session.execute(
+                    update(Document)
+                    .where(Document.id == document_id)
+                    .values(expected_fields=fields)
+                )
             session.execute(delete(Link).where(Link.document_id == document_id))
-            for result in results:
-                session.add(
-                    Link(
-                        document_id=document_id,
-                        kind=result.kind,
-                        target_database=result.database,
-                        target_view=result.view,
-                        target_document=result.document,
-                        rewritten_url=result.url,
-                        status=result.status,
-                    )
+            if results:
+                session.execute(
+                    insert(Link),
+                    [
+                        {
+                            "document_id": document_id,
+                            "kind": result.kind,
+                            "target_database": result.database,
+                            "target_view": result.view,
+                            "target_document": result.document,
+                            "rewritten_url": result.url,
+                            "status": result.status,
+                        }
+                        for result in results
+                    ],
                 )
 
     def link_report(self) -> list[DatabaseLinks]:

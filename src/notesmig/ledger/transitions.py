@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from notesmig.ledger.base import LedgerBase, _document
 from notesmig.ledger.models import (
@@ -33,20 +33,32 @@ class Transitions(LedgerBase):
     ) -> bool:
         """Move a document forward to ``state``; a no-op (False) if it is already there or past."""
         with self.session() as session:
-            row = _document(session, database_id, unid)
-            if row.state == state or (
-                STAGE_ORDER[State(row.state)] > STAGE_ORDER[state]
+            # Two columns read and one UPDATE: the loader advances every document it writes,
+            # and loading the whole row (its expected fields) through the ORM was most of the
+            # load's ledger time.
+            found = session.execute(
+                select(Document.id, Document.state).where(
+                    Document.database_id == database_id, Document.unid == unid
+                )
+            ).one_or_none()
+            if found is None:
+                raise KeyError(f"document {unid} is not in the ledger")
+            document_id, current = found
+            if current == state or (
+                STAGE_ORDER[State(current)] > STAGE_ORDER[state]
                 and state not in (State.QUARANTINED, State.EXCLUDED)
             ):
                 return False
-            row.state = state
-            row.claimed_by = None
-            row.claimed_at = None
+            changes: dict[str, Any] = {"state": state, "claimed_by": None, "claimed_at": None}
             if state in (State.LOADED, State.VERIFIED):
-                row.update_pending = False
-            for key, value in values.items():
-                setattr(row, key, value)
-            session.add(Event(run_id=run_id, document_id=row.id, stage=str(state), kind="advance"))
+                changes["update_pending"] = False
+            changes.update(values)
+            session.execute(update(Document).where(Document.id == document_id).values(**changes))
+            session.execute(
+                insert(Event).values(
+                    run_id=run_id, document_id=document_id, stage=str(state), kind="advance"
+                )
+            )
             return True
 
     def quarantine(

@@ -1,8 +1,9 @@
 """Files uploaded into document libraries, verified, each exactly once.
 
-Up to 4 MiB in one ``PUT`` (``replace``: idempotent; several at once), larger files one at a
-time through upload sessions in fragments of a multiple of 320 KiB, each retried; the session's
-URL is kept in the ledger so a killed run resumes where it stopped. The quickXorHash SharePoint
+Up to 4 MiB in one ``PUT`` (``replace``: idempotent), larger files through upload sessions in
+fragments of a multiple of 320 KiB, each retried, several files at once; a file is read a
+fragment at a time, never whole. The session's URL is kept in the ledger so a killed run
+resumes where it stopped. The quickXorHash SharePoint
 reports is checked against the bytes sent. Then the file's list item gets its document's UNID,
 original name and key (Graph), and the link to its document's item (SharePoint REST: Graph
 cannot write hyperlinks).
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -25,6 +26,7 @@ from notesmig.records import Authorship, FileRow
 from notesmig.sharepoint.budget import retry_after
 from notesmig.sharepoint.graph import Graph, GraphRequestError, GraphTransientError
 from notesmig.sharepoint.items import hyperlink_value
+from notesmig.sharepoint.parallel import SEQUENCES_IN_PARALLEL, Bounded
 from notesmig.sharepoint.provision import (
     LIBRARY_FILE_KEY,
     LIBRARY_ITEM_LINK,
@@ -38,13 +40,59 @@ from notesmig.spfacts.limits import FRAGMENT_UNIT, REWRITTEN_ON_UPLOAD
 from notesmig.spfacts.quickxor import QuickXorHash
 
 SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024
-#: Small files uploaded at once by one load task (the budget, not this, sets the pace).
-UPLOADS_IN_PARALLEL = 4
+#: Small files uploaded at once by one load task (the budget, not this, sets the pace): each
+#: is a sequence of dependent calls (the bytes, the listItem's fields, the Notes authorship).
+UPLOADS_IN_PARALLEL = SEQUENCES_IN_PARALLEL
 FRAGMENT = 10 * FRAGMENT_UNIT  # 3.2 MiB
+
+
+#: How much of a file is read (and hashed) at a time when it is not sent whole.
+READ_CHUNK = 8 * 1024 * 1024
 
 
 class HashMismatchError(GraphRequestError):
     """SharePoint holds other bytes than were sent."""
+
+
+@dataclass(frozen=True)
+class FileContent:
+    """A file's bytes, read when they are sent: a blob on disk is read one fragment at a
+    time, so a 1 GiB attachment never sits in memory whole (a small text file, an overflow
+    of rich text, is in memory already)."""
+
+    size: int
+    path: Path | None = None
+    data: bytes | None = None
+
+    @classmethod
+    def of_bytes(cls, data: bytes) -> FileContent:
+        return cls(len(data), data=data)
+
+    @classmethod
+    def of_file(cls, path: Path) -> FileContent:
+        return cls(path.stat().st_size, path=path)
+
+    def read(self, start: int = 0, length: int | None = None) -> bytes:
+        """``length`` bytes from ``start`` (to the end when None)."""
+        length = self.size - start if length is None else length
+        if self.data is not None:
+            return self.data[start : start + length]
+        assert self.path is not None
+        with self.path.open("rb") as source:
+            source.seek(start)
+            return source.read(length)
+
+    def quickxor(self) -> str:
+        """The QuickXorHash SharePoint should report for these bytes, read in chunks."""
+        digest = QuickXorHash()
+        if self.data is not None:
+            digest.update(self.data)
+        else:
+            assert self.path is not None
+            with self.path.open("rb") as source:
+                while chunk := source.read(READ_CHUNK):
+                    digest.update(chunk)
+        return digest.b64digest()
 
 
 @dataclass
@@ -64,7 +112,7 @@ class FileUploader:
         graph: Graph,
         rest: SharePointRest,
         ledger: Ledger,
-        content: Callable[[FileRow], bytes],
+        content: Callable[[FileRow], FileContent],
         *,
         progress: Callable[[int], None] | None = None,
         authorship: Callable[[str, Authorship | None], Awaitable[dict[str, str]]] | None = None,
@@ -80,6 +128,9 @@ class FileUploader:
         self.audience_folder = audience_folder
         self.counts = FileCounts()
         self._ready: set[str] = set()
+        #: One lock per audience: its folder is made once, by the first file that needs it.
+        self._making: dict[str, asyncio.Lock] = {}
+        self._audience_refused: dict[str, str] = {}
         #: Documents whose files could not be protected (UNID -> why).
         self.refused: dict[str, str] = {}
 
@@ -90,20 +141,13 @@ class FileUploader:
         attachments: dict[tuple[str, str, str, str], Any],
         item_urls: dict[str, str],
     ) -> None:
-        """Upload what is not loaded yet: up to UPLOADS_IN_PARALLEL small files at once (each
-        takes its resource units from the one budget, so together they fill it rather than
-        wait on round trips), a file for an upload session alone (its bytes are in memory).
-        The first failure stops the others and is raised; what finished is in the ledger."""
-        running: set[asyncio.Task[None]] = set()
-
-        async def settle(at_most: int) -> None:
-            while len(running) > at_most:
-                done, _pending = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                running.difference_update(done)
-                for task in done:
-                    task.result()
-
-        try:
+        """Upload what is not loaded yet: up to UPLOADS_IN_PARALLEL files at once (each takes
+        its resource units from the one budget, so together they fill it rather than wait on
+        round trips; a file is read a fragment at a time, so a large one costs no memory). A
+        restricted document's file waits for its audience's folder, made once however many
+        files need it. The first failure stops the others and is raised; what finished is in
+        the ledger."""
+        async with Bounded(UPLOADS_IN_PARALLEL) as pool:
             for file in files:
                 record = attachments.get((file.unid, file.library, file.folder, file.name))
                 if record is None or file.unid not in item_urls:
@@ -111,34 +155,38 @@ class FileUploader:
                 if record.state == State.LOADED and record.drive_item_id:
                     self.counts.unchanged += 1
                     continue
-                if file.audience is not None and file.audience not in self._ready:
-                    if self.audience_folder is None:
-                        continue  # no way to protect it: never uploaded where others can read
-                    try:
-                        await self.audience_folder(target, file.audience)
-                    except TerminalError as exc:
-                        # Never uploaded where others could read it: its document is held back.
-                        self.refused[file.unid] = str(exc)
-                        continue
-                    self._ready.add(file.audience)
+                if file.audience is not None and self.audience_folder is None:
+                    continue  # no way to protect it: never uploaded where others can read
                 if file.unid in self.refused:
                     continue
-                item_url = item_urls[file.unid]
-                if file.size > SIMPLE_UPLOAD_LIMIT:
-                    await settle(0)
-                    await self.upload(target, file, record, item_url)
-                    continue
-                await settle(UPLOADS_IN_PARALLEL - 1)
-                running.add(asyncio.ensure_future(self.upload(target, file, record, item_url)))
-            await settle(0)
-        finally:
-            for task in running:
-                task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+                await pool.start(self._protected(target, file, record, item_urls[file.unid]))
+
+    async def _protected(self, target: Target, file: FileRow, record: Any, item_url: str) -> None:
+        """A file uploaded once its audience's folder (if it has one) is there and verified."""
+        if file.audience is not None and not await self._audience_ready(target, file):
+            return
+        await self.upload(target, file, record, item_url)
+
+    async def _audience_ready(self, target: Target, file: FileRow) -> bool:
+        audience = file.audience
+        assert audience is not None
+        assert self.audience_folder is not None
+        async with self._making.setdefault(audience, asyncio.Lock()):
+            if audience not in self._ready and audience not in self._audience_refused:
+                try:
+                    await self.audience_folder(target, audience)
+                    self._ready.add(audience)
+                except TerminalError as exc:
+                    self._audience_refused[audience] = str(exc)
+        if audience in self._audience_refused:
+            # Never uploaded where others could read it: its document is held back.
+            self.refused[file.unid] = self._audience_refused[audience]
+            return False
+        return file.unid not in self.refused
 
     async def upload(self, target: Target, file: FileRow, record: Any, item_url: str) -> None:
         drive = f"/drives/{target.drive_id}"
-        data = self.content(file)
+        content = self.content(file)
         path = f"{drive}/root:/{quote(file.folder)}/{quote(file.name)}:"
         dates = {
             key: value
@@ -148,17 +196,15 @@ class FileUploader:
             )
             if value
         }
-        if len(data) <= SIMPLE_UPLOAD_LIMIT:
-            item = await self.graph.upload(f"{path}/content", data)
+        if content.size <= SIMPLE_UPLOAD_LIMIT:
+            item = await self.graph.upload(f"{path}/content", content.read())
             if dates:  # a simple upload cannot carry them: the Notes dates are set after
                 item = await self.graph.write_json(
                     "PATCH", f"{drive}/items/{item['id']}", {"fileSystemInfo": dates}
                 )
         else:
-            item = await self._session_upload(path, data, record, dates)
-        local = QuickXorHash()
-        local.update(data)
-        source_hash = local.b64digest()
+            item = await self._session_upload(path, content, record, dates)
+        source_hash = content.quickxor()
         remote = (item.get("file") or {}).get("hashes", {}).get("quickXorHash")
         if remote != source_hash:
             if PurePosixPath(file.name).suffix.lower() not in REWRITTEN_ON_UPLOAD:
@@ -201,7 +247,7 @@ class FileUploader:
             upload_expires=None,
         )
         self.counts.uploaded += 1
-        self.counts.bytes += len(data)
+        self.counts.bytes += content.size
         self.progress(1)
 
     async def _resume(self, raw: httpx.AsyncClient, url: str) -> int | dict[str, Any] | None:
@@ -231,7 +277,7 @@ class FileUploader:
             return None
 
     async def _session_upload(
-        self, path: str, data: bytes, record: Any, dates: dict[str, str]
+        self, path: str, content: FileContent, record: Any, dates: dict[str, str]
     ) -> Any:
         """Upload in 320 KiB-multiple fragments, resuming a session the ledger kept."""
         url = record.upload_url
@@ -258,25 +304,34 @@ class FileUploader:
                 )
                 url = session["uploadUrl"]
                 self.ledger.update_attachment(record.id, upload_url=url)
-            while start < len(data):
-                end = min(start + FRAGMENT, len(data)) - 1
-                answer = await self._fragment(raw, url, data, start, end, path)
+            while start < content.size:
+                end = min(start + FRAGMENT, content.size) - 1
+                fragment = content.read(start, end + 1 - start)
+                answer = await self._fragment(raw, url, fragment, start, end, content.size, path)
                 if answer is not None:
                     return answer
                 start = end + 1
         return await self.graph.get_json(path)
 
     async def _fragment(
-        self, raw: httpx.AsyncClient, url: str, data: bytes, start: int, end: int, path: str
+        self,
+        raw: httpx.AsyncClient,
+        url: str,
+        fragment: bytes,
+        start: int,
+        end: int,
+        size: int,
+        path: str,
     ) -> Any:
-        """Send one fragment; the driveItem once the last one is in, else None."""
+        """Send one fragment (bytes ``start``-``end`` of ``size``); the driveItem once the
+        last one is in, else None."""
         for attempt in range(self.graph.attempts):
             await self.graph.budget.take(COST_WRITE)
             try:
                 answer = await raw.put(
                     url,
-                    content=data[start : end + 1],
-                    headers={"Content-Range": f"bytes {start}-{end}/{len(data)}"},
+                    content=fragment,
+                    headers={"Content-Range": f"bytes {start}-{end}/{size}"},
                 )
             except httpx.TransportError:
                 await asyncio.sleep(retry_after({}, attempt))

@@ -31,6 +31,7 @@ from notesmig.sharepoint.graph import (
     SubRequest,
     SubResponse,
 )
+from notesmig.sharepoint.parallel import Bounded
 from notesmig.sharepoint.people import SitePeople
 from notesmig.sharepoint.provision import Target
 from notesmig.sharepoint.rest import (
@@ -202,7 +203,6 @@ class ItemWriter:
         item_urls: dict[str, str],
     ) -> None:
         """Upsert ``rows`` into ``target``; every outcome is recorded in the ledger."""
-        base = f"/sites/{target.site_id}/lists/{target.id}/items"
         todo: list[tuple[ItemRow, str | None]] = []
         for row in rows:
             _state, item_id, _sha = view.get(row.unid, ("", None, ""))
@@ -211,40 +211,57 @@ class ItemWriter:
                 item_urls[row.unid] = _display_url(target, item_id)
                 continue
             todo.append((row, item_id))
-        for chunk in _by_depth(todo):
-            prepared = [
-                await self.prepare(target, row.fields, creating=item_id is None, row=row)
-                for row, item_id in chunk
-            ]
-            requests = [
-                SubRequest(str(n), "POST", base, {"fields": p.graph}, retry=CREATE_RETRYABLE)
-                if item_id is None
-                else SubRequest(str(n), "PATCH", f"{base}/{item_id}/fields", p.graph)
-                for n, ((_row, item_id), p) in enumerate(zip(chunk, prepared, strict=True))
-            ]
-            answers = await self.graph.batch(requests)
-            self.progress(len(chunk))
-            unresolved: list[tuple[ItemRow, Prepared, SubResponse, bool]] = []
-            for number, ((row, item_id), fields) in enumerate(zip(chunk, prepared, strict=True)):
-                answer = answers[str(number)]
-                if answer.ok:
-                    new_id = str(
-                        (answer.body.get("id") if isinstance(answer.body, dict) else None)
-                        or item_id
-                    )
-                    if item_id is None:
-                        self.counts.created += 1
-                    else:
-                        self.counts.updated += 1
-                    await self._loaded(database_id, row, target, new_id, fields, item_urls)
-                elif item_id is None and answer.status in _MAYBE_DUPLICATE:
-                    unresolved.append((row, fields, answer, True))
-                elif item_id is not None and answer.status == 404:
-                    unresolved.append((row, fields, answer, False))  # deleted in SharePoint
+        async with Bounded() as pool:
+            depth: int | None = None
+            for chunk in _by_depth(todo):
+                if depth is not None and chunk[0][0].depth != depth:
+                    await pool.settle(0)  # every parent's item id known before its responses
+                depth = chunk[0][0].depth
+                await self._write_chunk(database_id, target, chunk, item_urls, pool)
+
+    async def _write_chunk(
+        self,
+        database_id: int,
+        target: Target,
+        chunk: list[tuple[ItemRow, str | None]],
+        item_urls: dict[str, str],
+        pool: Bounded,
+    ) -> None:
+        """One ``$batch`` of creates and patches; each written item's REST update (its
+        hyperlinks and Notes authorship) goes on in ``pool`` while the next batch is sent."""
+        base = f"/sites/{target.site_id}/lists/{target.id}/items"
+        prepared = [
+            await self.prepare(target, row.fields, creating=item_id is None, row=row)
+            for row, item_id in chunk
+        ]
+        requests = [
+            SubRequest(str(n), "POST", base, {"fields": p.graph}, retry=CREATE_RETRYABLE)
+            if item_id is None
+            else SubRequest(str(n), "PATCH", f"{base}/{item_id}/fields", p.graph)
+            for n, ((_row, item_id), p) in enumerate(zip(chunk, prepared, strict=True))
+        ]
+        answers = await self.graph.batch(requests)
+        self.progress(len(chunk))
+        unresolved: list[tuple[ItemRow, Prepared, SubResponse, bool]] = []
+        for number, ((row, item_id), fields) in enumerate(zip(chunk, prepared, strict=True)):
+            answer = answers[str(number)]
+            if answer.ok:
+                new_id = str(
+                    (answer.body.get("id") if isinstance(answer.body, dict) else None) or item_id
+                )
+                if item_id is None:
+                    self.counts.created += 1
                 else:
-                    self._refused(database_id, row, answer)
-            if unresolved:
-                await self._resolve(database_id, target, unresolved, item_urls)
+                    self.counts.updated += 1
+                await pool.start(self._loaded(database_id, row, target, new_id, fields, item_urls))
+            elif item_id is None and answer.status in _MAYBE_DUPLICATE:
+                unresolved.append((row, fields, answer, True))
+            elif item_id is not None and answer.status == 404:
+                unresolved.append((row, fields, answer, False))  # deleted in SharePoint
+            else:
+                self._refused(database_id, row, answer)
+        if unresolved:
+            await self._resolve(database_id, target, unresolved, item_urls)
 
     async def find(self, target: Target, unids: list[str]) -> dict[str, dict[str, Any] | None]:
         """The items with these UNIDs (None: not there). A failed lookup raises."""
@@ -252,8 +269,8 @@ class ItemWriter:
         key = target.column("NotesUNID")
         column = key.internal if key else "NotesUNID"
         found: dict[str, dict[str, Any] | None] = {}
-        for start in range(0, len(unids), BATCH_LIMIT):
-            chunk = unids[start : start + BATCH_LIMIT]
+
+        async def look_up(chunk: list[str]) -> None:
             answers = await self.graph.batch(
                 [
                     SubRequest(
@@ -274,6 +291,10 @@ class ItemWriter:
                     )
                 values = answer.body.get("value", []) if isinstance(answer.body, dict) else []
                 found[unid] = values[0] if values else None
+
+        async with Bounded() as pool:  # batches of lookups, several at once
+            for start in range(0, len(unids), BATCH_LIMIT):
+                await pool.start(look_up(unids[start : start + BATCH_LIMIT]))
         return found
 
     async def _resolve(
@@ -385,68 +406,87 @@ class ItemWriter:
         already in SharePoint elsewhere (loaded openly before it gained its Readers field, or
         found without the ledger knowing) gets its own unique permissions first, then its
         content. ``audiences`` maps each audience to its folder's server-relative path."""
-        base = f"/sites/{target.site_id}/lists/{target.id}/items"
         unknown = [r.unid for r in rows if not view.get(r.unid, ("", None, ""))[1]]
         found = await self.find(target, unknown) if unknown else {}
-        for row in rows:
-            plan = plans[row.unid]
-            folder = audiences[plan.audience]
-            _state, item_id, _sha = view.get(row.unid, ("", None, ""))
-            if is_in_place(view, row) and item_id:
-                self.counts.unchanged += 1
-                item_urls[row.unid] = _display_url(target, item_id)
-                continue
-            existing = found.get(row.unid)
-            adopted = item_id is None and existing is not None
-            if adopted:
-                assert existing is not None
-                item_id = str(existing["id"])
-                self.counts.duplicates_resolved += 1
-            created = item_id is None
-            try:
-                if item_id is None:
-                    item_id = await self._create_in(target, folder, row)
-                    self.counts.created += 1
-                    audience = plan.audience
-                elif (placed := await self._folder_of(target, item_id))[0] == folder:
-                    audience = plan.audience  # already inside its audience's folder
-                    if placed[1]:
-                        # Given permissions of its own in SharePoint (shared by hand): back to
-                        # its audience's, which are what Notes allowed.
-                        await self.rest.permission_call(
-                            "POST", target.site_path,
-                            f"web/lists(guid'{target.id}')/items({int(item_id)})"
-                            "/resetroleinheritance",
-                            what=f"{target.title} item {item_id}: inherit its folder's",
-                        )  # fmt: skip
-                else:
-                    # Loaded openly before it became restricted (or found without the ledger
-                    # knowing where): its own unique permissions before anything else changes.
-                    await restrict(target, item_id, plan)
-                    audience = f"item:{item_id}"
-            except (TerminalError, RestRequestError) as exc:
-                self.counts.quarantined += 1
-                self.ledger.quarantine(
-                    database_id, row.unid, "load", str(reasons.PERMISSIONS_REFUSED), str(exc)
-                )
-                continue
-            self.ledger.set_access(database_id, row.unid, audience=audience, state="verified")
-            if adopted and (existing or {}).get("fields", {}).get("SourceSha256") == row.sha256:
-                self.counts.unchanged += 1
-                await self._loaded(database_id, row, target, item_id, Prepared({}, {}), item_urls)
-                continue
-            prepared = await self.prepare(target, row.fields, creating=False, row=row)
-            answers = await self.graph.batch(
-                [SubRequest("0", "PATCH", f"{base}/{item_id}/fields", prepared.graph)]
+        async with Bounded() as pool:
+            for row in rows:
+                _state, item_id, _sha = view.get(row.unid, ("", None, ""))
+                if is_in_place(view, row) and item_id:
+                    self.counts.unchanged += 1
+                    item_urls[row.unid] = _display_url(target, item_id)
+                    continue
+                one = self._write_restricted_one(
+                    database_id, target, row, plans[row.unid], item_id,
+                    found.get(row.unid), audiences, item_urls, restrict,
+                )  # fmt: skip
+                await pool.start(one)
+
+    async def _write_restricted_one(
+        self,
+        database_id: int,
+        target: Target,
+        row: ItemRow,
+        plan: PermissionPlan,
+        item_id: str | None,
+        existing: dict[str, Any] | None,
+        audiences: dict[str, str],
+        item_urls: dict[str, str],
+        restrict: Callable[[Target, str, PermissionPlan], Awaitable[None]],
+    ) -> None:
+        """One restricted document: its item where only its audience can read it, then its
+        content (a sequence of dependent calls; several documents go at once)."""
+        base = f"/sites/{target.site_id}/lists/{target.id}/items"
+        folder = audiences[plan.audience]
+        adopted = item_id is None and existing is not None
+        if adopted:
+            assert existing is not None
+            item_id = str(existing["id"])
+            self.counts.duplicates_resolved += 1
+        created = item_id is None
+        try:
+            if item_id is None:
+                item_id = await self._create_in(target, folder, row)
+                self.counts.created += 1
+                audience = plan.audience
+            elif (placed := await self._folder_of(target, item_id))[0] == folder:
+                audience = plan.audience  # already inside its audience's folder
+                if placed[1]:
+                    # Given permissions of its own in SharePoint (shared by hand): back to
+                    # its audience's, which are what Notes allowed.
+                    await self.rest.permission_call(
+                        "POST", target.site_path,
+                        f"web/lists(guid'{target.id}')/items({int(item_id)})"
+                        "/resetroleinheritance",
+                        what=f"{target.title} item {item_id}: inherit its folder's",
+                    )  # fmt: skip
+            else:
+                # Loaded openly before it became restricted (or found without the ledger
+                # knowing where): its own unique permissions before anything else changes.
+                await restrict(target, item_id, plan)
+                audience = f"item:{item_id}"
+        except (TerminalError, RestRequestError) as exc:
+            self.counts.quarantined += 1
+            self.ledger.quarantine(
+                database_id, row.unid, "load", str(reasons.PERMISSIONS_REFUSED), str(exc)
             )
-            self.progress(1)
-            answer = answers["0"]
-            if not answer.ok:
-                self._refused(database_id, row, answer)
-                continue
-            if not created:
-                self.counts.updated += 1
-            await self._loaded(database_id, row, target, item_id, prepared, item_urls)
+            return
+        self.ledger.set_access(database_id, row.unid, audience=audience, state="verified")
+        if adopted and (existing or {}).get("fields", {}).get("SourceSha256") == row.sha256:
+            self.counts.unchanged += 1
+            await self._loaded(database_id, row, target, item_id, Prepared({}, {}), item_urls)
+            return
+        prepared = await self.prepare(target, row.fields, creating=False, row=row)
+        answers = await self.graph.batch(
+            [SubRequest("0", "PATCH", f"{base}/{item_id}/fields", prepared.graph)]
+        )
+        self.progress(1)
+        answer = answers["0"]
+        if not answer.ok:
+            self._refused(database_id, row, answer)
+            return
+        if not created:
+            self.counts.updated += 1
+        await self._loaded(database_id, row, target, item_id, prepared, item_urls)
 
     async def _folder_of(self, target: Target, item_id: str) -> tuple[str, bool]:
         """The server-relative folder an item is in (REST ``FileDirRef``), and whether it has
@@ -574,29 +614,34 @@ class ItemWriter:
             body = {f"{lookup.internal}LookupId": parent[1]}
             waiting.append((row, SubRequest(str(len(waiting) % BATCH_LIMIT), "PATCH", path, body)))
         self.deferred = []
-        for start in range(0, len(waiting), BATCH_LIMIT):
-            chunk = waiting[start : start + BATCH_LIMIT]
-            answers = await self.graph.batch([request for _row, request in chunk])
-            for row, request in chunk:
-                answer = answers[request.id]
-                if answer.ok:
-                    # Graph's PATCH made the app its editor, now: the Notes ones again.
-                    target, item_id = next((t, i) for t, r, i in deferred if r.unid == row.unid)
-                    values = await self.authorship(target.site_path, row.authorship)
-                    if values:
-                        try:
-                            await self.rest.validate_update(
-                                target.site_path, target.id, item_id, values,
-                                what=f"NotesUNID {row.unid}: authorship",
-                            )  # fmt: skip
-                        except (FieldUpdateError, RestRequestError) as exc:
-                            log.warning("NotesUNID %s: %s", row.unid, exc)
-                if not answer.ok:
-                    log.warning(
-                        "NotesUNID %s: its NotesParent lookup was refused (%s %s); "
-                        "NotesParentLink still leads to the parent",
-                        row.unid, answer.status, answer.error_code,
-                    )  # fmt: skip
+        where = {row.unid: (target, item_id) for target, row, item_id in deferred}
+        async with Bounded() as pool:
+            for start in range(0, len(waiting), BATCH_LIMIT):
+                chunk = waiting[start : start + BATCH_LIMIT]
+                answers = await self.graph.batch([request for _row, request in chunk])
+                for row, request in chunk:
+                    answer = answers[request.id]
+                    if answer.ok:
+                        # Graph's PATCH made the app its editor, now: the Notes ones again.
+                        await pool.start(self._reauthor(*where[row.unid], row))
+                    else:
+                        log.warning(
+                            "NotesUNID %s: its NotesParent lookup was refused (%s %s); "
+                            "NotesParentLink still leads to the parent",
+                            row.unid, answer.status, answer.error_code,
+                        )  # fmt: skip
+
+    async def _reauthor(self, target: Target, item_id: str, row: ItemRow) -> None:
+        values = await self.authorship(target.site_path, row.authorship)
+        if not values:
+            return
+        try:
+            await self.rest.validate_update(
+                target.site_path, target.id, item_id, values,
+                what=f"NotesUNID {row.unid}: authorship",
+            )  # fmt: skip
+        except (FieldUpdateError, RestRequestError) as exc:
+            log.warning("NotesUNID %s: %s", row.unid, exc)
 
 
 def _by_depth(

@@ -21,6 +21,7 @@ from notesmig.ledger.links import LinkHolder, LinkResult
 from notesmig.links.html import NotesTarget, has_links_or_pictures, notes_targets, rewrite
 from notesmig.links.resolve import LinkDirectory, LinkStatus
 from notesmig.links.urls import redirector_url
+from notesmig.sharepoint.parallel import Bounded
 from notesmig.sharepoint.rest import FieldUpdateError, RestRequestError, SharePointRest
 from notesmig.spfacts.costs import COST_READ
 from notesmig.spfacts.limits import MULTILINE_MAX_LENGTH
@@ -107,8 +108,9 @@ class LinkPass:
                 todo.append(rewritten)
             else:
                 self.ledger.record_links(holder.document_id, None, rewritten.results)
-        for rewritten in todo:
-            await self._write(rewritten)
+        async with Bounded() as pool:  # each a read, then a write that depends on it
+            for rewritten in todo:
+                await pool.start(self._write(rewritten))
         others = {h.database for h in holders if h.database.upper() != self.replica_id}
         for database in sorted(others):
             if database.upper() in self.site_paths:  # one no mapping names: its own load does it
@@ -130,13 +132,16 @@ class LinkPass:
             holders = [h for h in self.ledger.link_holders(self.replica_id)
                        if h.database == database]  # fmt: skip
             directory = self._directory(holders)
-            for holder_document in holders:
-                # Pictures are their own database's files: never looked up across databases.
-                rewritten = self._rewrite(holder_document, directory, {})
-                if rewritten.changed:
-                    await self._write(rewritten)
-                else:
-                    self.ledger.record_links(holder_document.document_id, None, rewritten.results)
+            async with Bounded() as pool:
+                for holder_document in holders:
+                    # Pictures are their own database's files: never looked up across databases.
+                    rewritten = self._rewrite(holder_document, directory, {})
+                    if rewritten.changed:
+                        await pool.start(self._write(rewritten))
+                    else:
+                        self.ledger.record_links(
+                            holder_document.document_id, None, rewritten.results
+                        )
         finally:
             self.ledger.release_lease(database, holder)
 

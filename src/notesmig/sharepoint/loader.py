@@ -35,10 +35,11 @@ from notesmig.records import (
     read_records,
 )
 from notesmig.sharepoint.deletions import DeletionSync
-from notesmig.sharepoint.files import FileUploader
+from notesmig.sharepoint.files import FileContent, FileUploader
 from notesmig.sharepoint.graph import Graph, GraphRequestError
 from notesmig.sharepoint.items import PARENT_LOOKUP, ItemWriter
 from notesmig.sharepoint.linkpass import LinkPass
+from notesmig.sharepoint.parallel import Bounded
 from notesmig.sharepoint.people import SitePeople
 from notesmig.sharepoint.permissions import (
     PermissionApplier,
@@ -116,10 +117,10 @@ class Loader:
                     rows[row.list].append(row)
         return rows
 
-    def content(self, file: FileRow) -> bytes:
+    def content(self, file: FileRow) -> FileContent:
         if file.content is not None:
-            return file.content.encode("utf-8")
-        return (self.extract_dir / "blobs" / str(file.blob)).read_bytes()
+            return FileContent.of_bytes(file.content.encode("utf-8"))
+        return FileContent.of_file(self.extract_dir / "blobs" / str(file.blob))
 
     def _access(self) -> DatabaseAccess:
         for access in read_records(self.transform_dir / ACCESS_FILE, DatabaseAccess):
@@ -332,12 +333,17 @@ class Loader:
         audiences = {plans[r.unid].audience: plans[r.unid] for r in rows}
         folders: dict[str, str] = {}
         refused: dict[str, str] = {}
-        for audience, plan in sorted(audiences.items()):
+
+        async def one(audience: str, plan: PermissionPlan) -> None:
             try:
                 folders[audience] = await self._audience(database_id, applier, target, plan)
             except (PermissionError_, RestRequestError) as exc:
                 log.error("%s: %s", target.title, exc)
                 refused[audience] = str(exc)
+
+        async with Bounded() as pool:  # each folder a sequence of dependent calls
+            for audience, plan in sorted(audiences.items()):
+                await pool.start(one(audience, plan))
         return folders, refused
 
     async def _audience(
