@@ -49,3 +49,22 @@ def test_a_failing_disk_is_reported_not_ignored(tmp_path: Path) -> None:
     store.put_bytes(b"lost")
     with pytest.raises(BlobStoreError, match="writing blobs under"):
         store.flush()
+
+
+def test_large_chunks_hashed_on_the_other_thread_give_the_same_hash_in_order(
+    tmp_path: Path,
+) -> None:
+    import random
+
+    chunks = [random.Random(n).randbytes(size) for n, size in enumerate(
+        (70_000, 10, 200_000, 5, 65_536, 1))]  # fmt: skip
+    store = BlobStore(tmp_path)
+    first, second = store.writer(), store.writer()
+    for chunk in chunks:  # two blobs interleaved: each hash sees only its own bytes, in order
+        first.feed_bytes(chunk)
+        second.feed_bytes(chunk[::-1])
+    one, two = first.finish(), second.finish()
+    store.close()
+    assert one.sha256 == hashlib.sha256(b"".join(chunks)).hexdigest()
+    assert two.sha256 == hashlib.sha256(b"".join(c[::-1] for c in chunks)).hexdigest()
+    assert store.path_of(one.sha256).read_bytes() == b"".join(chunks)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from msgraph.generated.models.field_value_set import FieldValueSet
@@ -212,3 +214,17 @@ def test_delta_reports_changes_and_deletions(http: httpx.Client, items: str) -> 
     assert http.get(changed["@odata.deltaLink"]).json()["value"] == []
     paged = http.get(f"{items}/delta()", params={"$top": "1"}).json()
     assert len(paged["value"]) == 1 and "@odata.nextLink" in paged
+
+
+def test_a_lookup_by_an_indexed_value_searches_the_index_not_the_list(tmp_path: Path) -> None:
+    from notesmig.emulator.config import EmulatorConfig
+    from notesmig.emulator.tenant import BY_INDEXED_VALUE, Tenant
+
+    tenant = Tenant(EmulatorConfig(data_dir=tmp_path))
+    plan = [row[3] for row in tenant.db.execute(f"EXPLAIN QUERY PLAN {BY_INDEXED_VALUE}",
+                                                ("list", "NotesUNID", '"A"', 0))]  # fmt: skip
+    # Before: "SEARCH items USING INDEX sqlite_autoindex_items_1 (list_id=? AND id>?)" first,
+    # every item of the list visited per lookup (6 s in a list of 18,000 items).
+    assert plan[0] == (
+        "SEARCH item_values USING INDEX item_values_key (list_id=? AND column=? AND value=?)"
+    )

@@ -124,3 +124,39 @@ def test_a_blob_is_read_a_fragment_at_a_time_and_hashed_as_sharepoint_does(
     assert on_disk.read(len(data) - 4) == b"tail"
     assert on_disk.quickxor() == quickxorhash(data)
     assert FileContent.of_bytes(data).quickxor() == quickxorhash(data)
+
+
+@pytest.mark.anyio
+async def test_an_audience_folder_is_made_once_per_library_and_a_refusal_holds_the_document() -> (
+    None
+):
+    from notesmig.errors import TerminalError
+    from notesmig.records import FileRow
+    from notesmig.sharepoint.files import FileUploader
+    from notesmig.sharepoint.provision import Target
+
+    made: list[tuple[str, str]] = []
+
+    async def audience_folder(target: Target, audience: str) -> None:
+        made.append((target.title, audience))
+        if target.title == "refusing":
+            raise TerminalError("breakroleinheritance refused")
+
+    uploader = FileUploader(None, None, None, lambda _f: None, audience_folder=audience_folder)  # type: ignore[arg-type]
+    libraries = [Target(title, title, f"https://x/{title}", "site", "/sites/x")
+                 for title in ("文書", "添付", "refusing")]  # fmt: skip
+
+    def file(unid: str) -> FileRow:
+        return FileRow(database="C1257C3002B6B52A", unid=unid, library="l", folder="aud-1",
+                       name="a.pdf", original_name="a.pdf", size=1, sha256=None, blob=None,
+                       kind="attachment", audience="aud-1")  # fmt: skip
+
+    first, second = file("A" * 32), file("B" * 32)
+    for library in libraries:
+        assert await uploader._audience_ready(library, first) is (library.title != "refusing")
+        assert await uploader._audience_ready(library, second) is (library.title != "refusing")
+    # Before: keyed by audience alone, the second library's folder was never made, and its
+    # files went into a folder Graph created with the library's own (wider) permissions.
+    assert made == [("文書", "aud-1"), ("添付", "aud-1"), ("refusing", "aud-1")]
+    assert uploader.refused == {"A" * 32: "breakroleinheritance refused",
+                                "B" * 32: "breakroleinheritance refused"}  # fmt: skip

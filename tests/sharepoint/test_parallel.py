@@ -65,3 +65,19 @@ def test_a_failure_is_raised_as_itself_and_stops_the_rest() -> None:
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Bounded(0)
+
+
+def test_of_two_failures_at_once_the_terminal_one_is_raised() -> None:
+    from notesmig.sharepoint.rest import RestRequestError
+
+    async def fails(error: Exception) -> None:
+        raise error
+
+    async def main() -> None:
+        async with Bounded(2) as pool:
+            await pool.start(fails(GraphTransientError("throttled")))
+            await pool.start(fails(RestRequestError(400, "x", "refused", "item 1")))
+            await asyncio.sleep(0.01)  # both done before the pool looks
+
+    with pytest.raises(RestRequestError):
+        asyncio.run(main())

@@ -78,6 +78,18 @@ _DEFAULT_USERS = (
 )
 
 
+#: Items whose indexed column holds a value, through that index. Left to itself, SQLite
+#: walked the list in id order (for the ORDER BY) and looked each item's values up: a
+#: NotesUNID lookup in a list of 18,000 items took 6 s instead of 0.1 ms, and a $batch of 20
+#: of them timed out. The index is named so the plan cannot drift back.
+BY_INDEXED_VALUE = (
+    "SELECT items.* FROM item_values INDEXED BY item_values_key CROSS JOIN items "
+    "ON items.list_id = item_values.list_id AND items.id = item_values.item "
+    "WHERE item_values.list_id = ? AND item_values.column = ? AND item_values.value = ? "
+    "AND items.deleted = 0 AND items.id > ? ORDER BY items.id"
+)
+
+
 @dataclass(frozen=True)
 class ListRow:
     id: str
@@ -897,13 +909,7 @@ class Tenant:
         )
         if indexed_eq is not None:
             name, value = indexed_eq
-            candidates = self.db.execute(
-                "SELECT items.* FROM items JOIN item_values ON items.list_id = item_values.list_id "
-                "AND items.id = item_values.item WHERE items.list_id = ? "
-                "AND item_values.column = ? AND item_values.value = ? AND items.deleted = 0 "
-                "AND items.id > ? ORDER BY items.id",
-                (row.id, name, json.dumps(value), after),
-            )
+            candidates = self.db.execute(BY_INDEXED_VALUE, (row.id, name, json.dumps(value), after))
         elif not conditions:
             # One page (and one more row, to know whether another page follows), not the rest
             # of the list: paging through a large list must not cost the list at every page.

@@ -102,10 +102,12 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     # WAL stays with the file once set. Setting it on a new file needs a lock SQLite does not
     # wait for (no busy handler), and other workers may be creating the same ledger: retry.
+    wal = False
     for attempt in range(100):
         try:
             if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 cursor.execute("PRAGMA journal_mode=WAL")
+            wal = cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
             break
         except sqlite3.OperationalError:
             if attempt == 99:
@@ -115,6 +117,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     # loses nothing, and a power cut at most the last commits, which the loader recovers from
     # SharePoint (an item the ledger forgot is found by its NotesUNID and adopted). FULL made
     # every ledger write wait on the disk, about 1.3 ms here, holding up the load's event loop.
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    if wal:  # NORMAL is safe against a power cut only with WAL (an in-memory ledger has none)
+        cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -127,10 +127,12 @@ class FileUploader:
         #: Makes a restricted document's audience folder (permissions set) before its files.
         self.audience_folder = audience_folder
         self.counts = FileCounts()
-        self._ready: set[str] = set()
-        #: One lock per audience: its folder is made once, by the first file that needs it.
-        self._making: dict[str, asyncio.Lock] = {}
-        self._audience_refused: dict[str, str] = {}
+        #: Per library and audience (one uploader serves every library of a database, and two
+        #: libraries may hold files of one audience): its folder is ready, being made (one
+        #: lock: made once, by the first file that needs it), or refused (why).
+        self._ready: set[tuple[str, str]] = set()
+        self._making: dict[tuple[str, str], asyncio.Lock] = {}
+        self._audience_refused: dict[tuple[str, str], str] = {}
         #: Documents whose files could not be protected (UNID -> why).
         self.refused: dict[str, str] = {}
 
@@ -168,19 +170,19 @@ class FileUploader:
         await self.upload(target, file, record, item_url)
 
     async def _audience_ready(self, target: Target, file: FileRow) -> bool:
-        audience = file.audience
-        assert audience is not None
+        assert file.audience is not None
         assert self.audience_folder is not None
-        async with self._making.setdefault(audience, asyncio.Lock()):
-            if audience not in self._ready and audience not in self._audience_refused:
+        key = (target.id, file.audience)
+        async with self._making.setdefault(key, asyncio.Lock()):
+            if key not in self._ready and key not in self._audience_refused:
                 try:
-                    await self.audience_folder(target, audience)
-                    self._ready.add(audience)
+                    await self.audience_folder(target, file.audience)
+                    self._ready.add(key)
                 except TerminalError as exc:
-                    self._audience_refused[audience] = str(exc)
-        if audience in self._audience_refused:
+                    self._audience_refused[key] = str(exc)
+        if key in self._audience_refused:
             # Never uploaded where others could read it: its document is held back.
-            self.refused[file.unid] = self._audience_refused[audience]
+            self.refused[file.unid] = self._audience_refused[key]
             return False
         return file.unid not in self.refused
 
@@ -204,7 +206,8 @@ class FileUploader:
                 )
         else:
             item = await self._session_upload(path, content, record, dates)
-        source_hash = content.quickxor()
+        # Off the event loop: a large file's bytes are read again to hash them.
+        source_hash = await asyncio.to_thread(content.quickxor)
         remote = (item.get("file") or {}).get("hashes", {}).get("quickXorHash")
         if remote != source_hash:
             if PurePosixPath(file.name).suffix.lower() not in REWRITTEN_ON_UPLOAD:

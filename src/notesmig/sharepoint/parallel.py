@@ -19,6 +19,8 @@ from collections.abc import Coroutine
 from types import TracebackType
 from typing import Any
 
+from notesmig.errors import Terminal
+
 #: Sequences of dependent calls in flight at once per load task. Eight keep a tenant's
 #: budget busy at round trips of up to about 8 / (requests per second) each.
 SEQUENCES_IN_PARALLEL = 8
@@ -69,5 +71,8 @@ class Bounded:
         while len(self._running) > at_most:
             done, _pending = await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
             self._running.difference_update(done)
-            for task in done:
-                task.result()
+            failures = [error for task in done if (error := task.exception()) is not None]
+            if failures:
+                # Two at once: a terminal one wins (retrying cannot help), and every failure
+                # is retrieved, so none is reported as "never retrieved".
+                raise next((e for e in failures if isinstance(e, Terminal)), failures[0])
