@@ -57,6 +57,23 @@ def test_the_migrations_build_exactly_the_models(ledger_url: str) -> None:
     assert [d for d in differences if d[0] not in ("modify_default", "modify_type")] == []
 
 
+def test_a_documents_links_and_holds_are_found_by_index_not_by_scan(tmp_path: Path) -> None:
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    ledger.upgrade()
+    with ledger.engine.connect() as connection:
+        plans = [
+            " ".join(str(row[3]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+            for sql in (
+                "DELETE FROM links WHERE document_id = 7",
+                "SELECT id FROM quarantine WHERE document_id = 7 AND reason = 'r' AND resolved = 0",
+            )
+        ]
+    ledger.close()
+    # Before: "SCAN links", a whole table read for every document of the link pass.
+    assert "INDEX ix_links_document" in plans[0]
+    assert "INDEX ix_quarantine_document" in plans[1]
+
+
 def test_new_unchanged_and_changed_documents(ledger_url: str) -> None:
     ledger = Ledger(ledger_url)
     ledger.upgrade()

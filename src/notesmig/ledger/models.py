@@ -165,6 +165,8 @@ class Attachment(Base):
 
 class Link(Base):
     __tablename__ = "links"
+    #: The link pass replaces a document's links one document at a time.
+    __table_args__ = (Index("ix_links_document", "document_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
@@ -181,6 +183,8 @@ class Link(Base):
 
 class Quarantine(Base):
     __tablename__ = "quarantine"
+    #: Every hold looks for the document's open entry with the same reason.
+    __table_args__ = (Index("ix_quarantine_document", "document_id", "resolved"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
