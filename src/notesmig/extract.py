@@ -8,7 +8,6 @@ fault is lost.
 from __future__ import annotations
 
 import json
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -17,16 +16,12 @@ from typing import Any
 
 from notesmig import __version__
 from notesmig.dxl.blobs import BlobStore
-from notesmig.dxl.model import NotesDocument
 from notesmig.dxl.records import document_line
-from notesmig.dxl.sanitizing import BackgroundSanitizer
 from notesmig.dxl.scan import FileReport, scan_file
 
 DOCUMENTS_FILE = "documents.jsonl"
 SUMMARY_FILE = "summary.json"
 BLOBS_DIR = "blobs"
-#: Documents read ahead of the one being written (their HTML is sanitized meanwhile).
-SANITIZED_AHEAD = 16
 
 
 @dataclass
@@ -74,19 +69,11 @@ def extract(
     store = BlobStore(out_dir / BLOBS_DIR)
     result = ExtractResult(out_dir)
     try:
-        with (out_dir / DOCUMENTS_FILE).open("wb") as sink, BackgroundSanitizer() as sanitize:
+        with (out_dir / DOCUMENTS_FILE).open("wb") as sink:
             for path in files:
-                report, documents = scan_file(
-                    path, store, assume_tz=assume_tz, progress=progress, sanitize=sanitize
-                )
-                # A few documents in hand while their HTML is sanitized on the other core.
-                waiting: deque[NotesDocument] = deque()
+                report, documents = scan_file(path, store, assume_tz=assume_tz, progress=progress)
                 for document in documents:
-                    waiting.append(document)
-                    if len(waiting) > SANITIZED_AHEAD:
-                        sink.write(document_line(sanitize.finish(waiting.popleft())))
-                while waiting:
-                    sink.write(document_line(sanitize.finish(waiting.popleft())))
+                    sink.write(document_line(document))
                 result.files.append(report)
     finally:
         store.close()

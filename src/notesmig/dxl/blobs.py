@@ -5,13 +5,12 @@ the attachment's own name, so no file name in an export can choose where bytes a
 and identical content is stored once. Writers decode base64 incrementally and hash as they
 go, so memory stays flat whatever the attachment size.
 
-Disk writes happen behind the reader, on one background thread, in order, so writing,
-closing and renaming overlap with parsing. Large chunks are hashed on another thread (hashlib
-lets go of the GIL while it hashes, so this uses a second core), in order; a blob's ``finish``
-waits for its own hash, so its sha256 and size are known when it returns. A bounded queue
-caps the bytes in flight. A blob is on disk once :meth:`BlobStore.flush` returns, and
-:meth:`BlobStore.path_of` flushes first, so a reader of blob files asks the store where they
-are; the extract stage closes the store (and so flushes it) before it reports.
+Disk writes happen behind the reader, on one background thread, in order: hashing stays on
+the caller's thread (so a blob's sha256 and size are known at once), while writing, closing
+and renaming overlap with parsing. A bounded queue caps the bytes in flight. A blob is on disk
+once :meth:`BlobStore.flush` returns, and :meth:`BlobStore.path_of` flushes first, so a
+reader of blob files asks the store where they are; the extract stage closes the store (and
+so flushes it) before it reports.
 """
 
 from __future__ import annotations
@@ -22,9 +21,7 @@ import os
 import queue
 import threading
 import uuid
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -36,9 +33,6 @@ from notesmig.errors import TerminalError
 _OTHER_WHITESPACE = b" \t\r"
 # Queued write actions; each holds at most one decoded chunk (about 0.75 MiB).
 _MAX_QUEUED = 48
-# Chunks at least this large are hashed on the hashing thread (smaller ones cost more to hand
-# over than to hash).
-_HASH_ELSEWHERE = 64 * 1024
 
 
 class BlobStoreError(TerminalError):
@@ -63,21 +57,8 @@ class BlobStore:
         self._queue: queue.Queue[Callable[[], None] | None] | None = None
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
-        self._hashing: ThreadPoolExecutor | None = None
-        self._hashes: deque[Future[None]] = deque()
         if root is not None:
             (root / "tmp").mkdir(parents=True, exist_ok=True)
-
-    def hash_later(self, update: Callable[[bytes], None], data: bytes) -> Future[None]:
-        """``update(data)`` on the hashing thread, after every update handed over before it
-        (one thread: in order). At most _MAX_QUEUED chunks wait, as for the writer."""
-        if self._hashing is None:
-            self._hashing = ThreadPoolExecutor(1, thread_name_prefix="blob-hash")
-        while len(self._hashes) >= _MAX_QUEUED:
-            self._hashes.popleft().result()
-        future = self._hashing.submit(update, data)
-        self._hashes.append(future)
-        return future
 
     def writer(self) -> BlobWriter:
         return BlobWriter(self)
@@ -110,10 +91,6 @@ class BlobStore:
         try:
             self.flush()
         finally:
-            if self._hashing is not None:
-                self._hashing.shutdown(wait=True)
-                self._hashing = None
-                self._hashes.clear()
             if self._queue is not None and self._thread is not None:
                 self._queue.put(None)
                 self._thread.join()
@@ -152,10 +129,6 @@ class BlobWriter:
     def __init__(self, store: BlobStore) -> None:
         self._store = store
         self._hash = hashlib.sha256()
-        #: The last update handed to the hashing thread (once one is, all that follow are),
-        #: and the first failure of any of them.
-        self._hashed: Future[None] | None = None
-        self._hash_failure: BaseException | None = None
         self._size = 0
         self._pending = b""
         self._error: str | None = None
@@ -191,10 +164,7 @@ class BlobWriter:
     def feed_bytes(self, decoded: bytes) -> None:
         if not decoded:
             return
-        if self._hashed is not None or len(decoded) >= _HASH_ELSEWHERE:
-            self._hashed = self._store.hash_later(self._update_hash, decoded)
-        else:
-            self._hash.update(decoded)
+        self._hash.update(decoded)
         self._size += len(decoded)
         if self._tmp is not None:
             self._store._submit(lambda: self._write(decoded))
@@ -205,10 +175,6 @@ class BlobWriter:
                 f"truncated base64: {len(self._pending)} character(s) left over after "
                 f"{self._size} decoded bytes"
             )
-        if self._hashed is not None:
-            self._hashed.result()
-            if self._hash_failure is not None:
-                raise BlobStoreError(f"hashing a blob failed: {self._hash_failure}")
         if self._error is not None:
             return BlobResult(None, self._size, None, self._error)
         digest = self._hash.hexdigest()
@@ -217,13 +183,6 @@ class BlobWriter:
         relative = self._store.relative_path(digest)
         self._store._submit(lambda: self._commit(relative))
         return BlobResult(digest, self._size, relative)
-
-    def _update_hash(self, data: bytes) -> None:
-        # On the hashing thread: a failure is kept for finish(), never a wrong hash.
-        try:
-            self._hash.update(data)
-        except BaseException as exc:
-            self._hash_failure = self._hash_failure or exc
 
     def abort(self, reason: str) -> None:
         """Give up on this blob (its source ended early); nothing is stored."""

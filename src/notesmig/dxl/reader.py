@@ -19,7 +19,7 @@ import binascii
 import html
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, tzinfo
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -100,7 +100,6 @@ class DxlReader:
         *,
         assume_tz: tzinfo | None = None,
         blob_url_prefix: str = "blobs/",
-        sanitize: Callable[[str], str] = sanitize_html,
     ) -> None:
         self.path = path
         self.database = DatabaseInfo(source=path)
@@ -109,9 +108,6 @@ class DxlReader:
         self._store = store
         self._assume_tz = assume_tz
         self._blob_url_prefix = blob_url_prefix
-        #: Every piece of HTML goes through this (the extract stage's runs nh3 on another core
-        #: and hands back a token it resolves before writing).
-        self._sanitize = sanitize
         self._root_seen = False
 
     @property
@@ -400,9 +396,7 @@ class DxlReader:
                 )
 
     def _richtext(self, document: NotesDocument, name: str, value: etree._Element) -> None:
-        converter = RichTextConverter(
-            name, self.source.take_blob, self._blob_url_prefix, sanitize=self._sanitize
-        )
+        converter = RichTextConverter(name, self.source.take_blob, self._blob_url_prefix)
         result = converter.convert(value)
         document.html[name] = document.html.get(name, "") + result.html
         document.links.extend(result.links)
@@ -485,7 +479,7 @@ class DxlReader:
         if notes_type == TYPE_COMPOSITE and item.name not in document.html:
             # Rich text left in Notes' binary CD-record form: nothing to render, but visible.
             document.unconverted["compositedata"] += 1
-            document.html[item.name] = self._sanitize(
+            document.html[item.name] = sanitize_html(
                 '<span class="notes-unconverted" data-notes-element="compositedata">'
                 "[Notes rich text in binary CD-record form]</span>"
             )
@@ -500,10 +494,10 @@ class DxlReader:
         body: bytes,
     ) -> None:
         if content_type == "text/html" and text is not None:
-            document.html[item_name] = document.html.get(item_name, "") + self._sanitize(text)
+            document.html[item_name] = document.html.get(item_name, "") + sanitize_html(text)
         elif content_type == "text/plain" and text is not None:
             if item_name not in document.html:
-                document.html[item_name] = self._sanitize(
+                document.html[item_name] = sanitize_html(
                     f'<div style="white-space:pre-wrap">{html.escape(text, quote=False)}</div>'
                 )
         elif not content_type.startswith("multipart/") and body:

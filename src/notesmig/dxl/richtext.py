@@ -261,11 +261,8 @@ class RichTextConverter:
         item_name: str,
         take_blob: Callable[[str | None], BlobResult | None],
         blob_url_prefix: str = "blobs/",
-        *,
-        sanitize: Callable[[str], str] = sanitize_html,
     ) -> None:
         self.item_name = item_name
-        self._sanitize = sanitize
         self._take_blob = take_blob
         self._blob_url_prefix = blob_url_prefix
         self._pardefs: dict[str, _ParDef] = {}
@@ -275,7 +272,7 @@ class RichTextConverter:
 
     def convert(self, richtext: etree._Element) -> RichTextResult:
         self._blocks(richtext)
-        self._result.html = self._sanitize("".join(self._out))
+        self._result.html = sanitize_html("".join(self._out))
         return self._result
 
     # -- blocks ---------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from lxml import etree
 from notesmig.dxl.blobs import BlobStore
 from notesmig.dxl.model import DatabaseInfo, NotesDocument
 from notesmig.dxl.reader import DxlReader
-from notesmig.dxl.richtext import sanitize_html
 from notesmig.dxl.source import DxlByteSource
 from notesmig.dxl.xml import local_name
 from notesmig.errors import DxlError, SourcePosition
@@ -184,12 +183,11 @@ def scan_file(
     *,
     assume_tz: tzinfo | None = None,
     progress: Callable[[int], None] | None = None,
-    sanitize: Callable[[str], str] = sanitize_html,
 ) -> tuple[FileReport, Iterator[NotesDocument]]:
     """Start reading one file: its report (filled in as documents are drawn) and the
     documents. The report is complete once the iterator is exhausted."""
     report = FileReport(file=path)
-    reader = DxlReader(path, store, assume_tz=assume_tz, sanitize=sanitize)
+    reader = DxlReader(path, store, assume_tz=assume_tz)
 
     def documents() -> Iterator[NotesDocument]:
         seen = 0
