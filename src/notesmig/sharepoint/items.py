@@ -303,9 +303,12 @@ class ItemWriter:
         target: Target,
         unresolved: list[tuple[ItemRow, Prepared, SubResponse, bool]],
         item_urls: dict[str, str],
+        rounds: int = 3,
     ) -> None:
         """Creates refused (or patches of deleted items): adopt what exists, create what
-        does not, quarantine what SharePoint refuses for a reason of its own."""
+        does not, quarantine what SharePoint refuses for a reason of its own. A create refused
+        again as a possible duplicate (its first attempt's answer lost, say: the item is there
+        now) is looked up again, up to ``rounds`` times."""
         base = f"/sites/{target.site_id}/lists/{target.id}/items"
         existing = await self.find(target, [row.unid for row, *_ in unresolved])
         creates: list[tuple[ItemRow, Prepared]] = []
@@ -343,6 +346,7 @@ class ItemWriter:
                 await self._loaded(database_id, row, target, item_id, fields, item_urls)
             else:
                 patches.append((row, item_id))
+        again: list[tuple[ItemRow, Prepared, SubResponse, bool]] = []
         for start in range(0, len(creates), BATCH_LIMIT):
             chunk = creates[start : start + BATCH_LIMIT]
             answers = await self.graph.batch(
@@ -359,13 +363,17 @@ class ItemWriter:
                         database_id, row, target, str(answer.body["id"]), fields, item_urls
                     )
                 elif answer.status in _MAYBE_DUPLICATE and answer.status != 400:
-                    # Still neither created nor found: a later run picks it up again.
-                    raise GraphTransientError(
-                        f"NotesUNID {row.unid}: SharePoint neither created nor holds the item "
-                        f"({answer.status} {answer.error_code})"
-                    )
+                    if rounds <= 1:
+                        # Still neither created nor found: a later run picks it up again.
+                        raise GraphTransientError(
+                            f"NotesUNID {row.unid}: SharePoint neither created nor holds the "
+                            f"item ({answer.status} {answer.error_code})"
+                        )
+                    again.append((row, fields, answer, True))
                 else:
                     self._refused(database_id, row, answer)
+        if again:
+            await self._resolve(database_id, target, again, item_urls, rounds - 1)
         for start in range(0, len(patches), BATCH_LIMIT):
             chunk_patches = patches[start : start + BATCH_LIMIT]
             prepared = [
