@@ -417,7 +417,13 @@ class ItemWriter:
         unknown = [r.unid for r in rows if not view.get(r.unid, ("", None, ""))[1]]
         found = await self.find(target, unknown) if unknown else {}
         async with Bounded() as pool:
+            depth: int | None = None
             for row in rows:
+                if depth is not None and row.depth != depth:
+                    # Parents first, as in write(): a response then gets its NotesParent with
+                    # its content, not in a later PATCH that would add a version.
+                    await pool.settle(0)
+                depth = row.depth
                 _state, item_id, _sha = view.get(row.unid, ("", None, ""))
                 if is_in_place(view, row) and item_id:
                     self.counts.unchanged += 1
