@@ -102,8 +102,10 @@ def run(scale: int, time_scale: float, keep: bool) -> dict[str, Any]:
             started = time.perf_counter()
             busy = cpu_seconds(emulator_pid[0]) if emulator_pid else 0.0
             own = time.process_time()
+            result = None
             try:
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
+                return result
             finally:
                 entry = stages.setdefault(
                     name,
@@ -117,6 +119,8 @@ def run(scale: int, time_scale: float, keep: bool) -> dict[str, Any]:
                 peak = _status_mib("VmHWM")
                 entry["peak_mib"] = max(entry["peak_mib"], peak)
                 entry["grew_mib"] = max(entry["grew_mib"], peak - before)
+                if name == "load" and result is not None:
+                    _progress(result, time.perf_counter() - started, time_scale)
 
         return wrapper  # type: ignore[return-value]
 
@@ -142,6 +146,7 @@ def run(scale: int, time_scale: float, keep: bool) -> dict[str, Any]:
         assert running.process is not None
         emulator_pid.append(running.process.pid)
         summary = pipeline.migrate([sample], settings)
+        charged = running.charged("bench")
     for name, function in originals.items():
         setattr(pipeline, name, function)
     load = summary.load
@@ -162,6 +167,7 @@ def run(scale: int, time_scale: float, keep: bool) -> dict[str, Any]:
         "budget_ratio": load.resource_units / stages["load"]["seconds"]
         / (TENANT_RU_PER_MINUTE * time_scale / 60),
         "requests": load.requests, "throttled": load.throttled,
+        "emulator_units": charged["used"], "emulator_throttled": charged["throttled"],
         # Over the load alone: the share of a core the emulator needed to keep up with it.
         "emulator_cpu": stages["load"]["emulator_cpu"] / stages["load"]["seconds"],
         "loader_cpu": stages["load"]["cpu"] / stages["load"]["seconds"],
@@ -173,6 +179,15 @@ def run(scale: int, time_scale: float, keep: bool) -> dict[str, Any]:
     if not keep:
         shutil.rmtree(run_dir, ignore_errors=True)
     return result
+
+
+def _progress(loaded: Any, seconds: float, time_scale: float) -> None:
+    """One database's load, printed as it ends (a long run shows its figures as it goes)."""
+    counts = loaded.counts
+    ratio = counts.resource_units / seconds / (TENANT_RU_PER_MINUTE * time_scale / 60)
+    print(f"  loaded {loaded.title}: {counts.items_created:,} items, {counts.files_uploaded:,} "
+          f"files in {seconds:.0f} s; {counts.resource_units:,} RU = {ratio:.2f} of the budget; "
+          f"throttled {counts.throttled:,} of {counts.requests:,}", flush=True)  # fmt: skip
 
 
 def main() -> None:
@@ -197,7 +212,8 @@ def main() -> None:
         print(f"  load: {r['resource_units']:,} RU = {r['budget_ratio']:.2f} of the budget "
               f"(time scale {args.time_scale}); throttled {r['throttled']} of {r['requests']:,} "
               f"requests; CPU over the load: emulator {r['emulator_cpu']:.2f}, loader "
-              f"{r['loader_cpu']:.2f} core-s/s")  # fmt: skip
+              f"{r['loader_cpu']:.2f} core-s/s; the emulator charged {r['emulator_units']:,} RU "
+              f"and throttled {r['emulator_throttled']:,}")  # fmt: skip
         print(f"  ledger {r['ledger_mb']} MB, emulator {r['emulator_mb']:,} MB; against a "
               f"tenant at {TENANT_RU_PER_MINUTE:,} RU/min the load would take "
               f"{r['tenant_hours']:.1f} h of budget")  # fmt: skip

@@ -36,6 +36,10 @@ def test_migration_is_complete_and_a_second_run_writes_nothing(
         assert first.rows == 17 + 40 + 12 + 10
         assert first.load.items_created == 17 + 40 + 12 + 10 and first.load.items_quarantined == 0
         assert first.load.files_uploaded == 16 + 35 and first.load.unknown_people == {}
+        # The loader paced itself on exactly what the emulator charged: no unit unaccounted.
+        charged = emulator.charged()
+        assert charged["throttled"] == 0
+        assert charged["used"] == first.load.resource_units > 0
         assert_exactly_once(emulator.graph_url, tmp_path / "work")
         items, _ = read_back(emulator.graph_url)
         trip = next(f for f in items["出張申請"] if f.get("ApproversLookupId"))

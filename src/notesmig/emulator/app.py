@@ -18,16 +18,20 @@ from urllib.parse import parse_qs, unquote
 from notesmig.emulator.batch import Batch
 from notesmig.emulator.config import EmulatorConfig
 from notesmig.emulator.faults import FaultInjector, fault_error
-from notesmig.emulator.graph import GraphRoutes, is_collection
+from notesmig.emulator.graph import GraphRoutes, is_collection, route_names
 from notesmig.emulator.graph_errors import GraphError, bad_request
 from notesmig.emulator.http import Request, Response, error_response
 from notesmig.emulator.odata import check_query_options
 from notesmig.emulator.paths import split_path
 from notesmig.emulator.rest import RestRoutes, rest_route
 from notesmig.emulator.tenant import Tenant
-from notesmig.emulator.throttle import ResourceBudget, request_cost
+from notesmig.emulator.throttle import ResourceBudget
 from notesmig.emulator.uploads import UPLOAD_PREFIX, Uploads
+from notesmig.spfacts.costs import request_cost, rest_collection
 from notesmig.spfacts.limits import MAX_FRAGMENT
+
+#: Not SharePoint's: the resource units the emulator charged so far (``GET /_emulator-budget``).
+BUDGET_PATH = "_emulator-budget"
 
 log = logging.getLogger("notesmig.emulator")
 
@@ -163,13 +167,17 @@ class EmulatorApp:
                 collection=False,
                 run=lambda: self.uploads.chunk(request, segments),
             )
+        if segments == [BUDGET_PATH] and request.method == "GET":
+            # The emulator's own: what it charged, beside what the client believes it spent.
+            return Response.of(200, {"used": self.budget.used, "throttled": self.budget.throttled,
+                                     "requests": self.requests})  # fmt: skip
         rest = rest_route(segments)
         if rest is not None:
             site_path, api = rest
             return self.charged(
                 request,
                 api,
-                collection=request.method == "GET",
+                collection=rest_collection(api),
                 run=lambda: self.rest.route(request, site_path, api),
             )
         if not segments or segments[0] != "v1.0":
@@ -185,7 +193,7 @@ class EmulatorApp:
             return self.batch.run(request)
         return self.charged(
             request,
-            [str(s) for s in route],
+            route_names(route),
             collection=is_collection(route),
             run=lambda: self.graph.route(request, route),
         )

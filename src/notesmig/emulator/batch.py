@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from notesmig.emulator.faults import fault_error
-from notesmig.emulator.graph import is_collection
+from notesmig.emulator.graph import is_collection, route_names
 from notesmig.emulator.graph_errors import GraphError, bad_request
 from notesmig.emulator.http import Request, Response, error_response
 from notesmig.emulator.paths import split_path
@@ -112,7 +112,7 @@ class Batch:
             return error_response(bad_request("A batch cannot contain another batch."), sub)
         return self.app.charged(
             sub,
-            [str(s) for s in segments],
+            route_names(segments),
             collection=is_collection(segments),
             run=lambda: self.app.graph.route(sub, segments),
         )

@@ -19,6 +19,7 @@ from notesmig.emulator.paths import PathRef, Segment
 from notesmig.emulator.permissions import forbidden
 from notesmig.emulator.tenant import ListRow, Tenant
 from notesmig.emulator.uploads import Uploads
+from notesmig.spfacts.costs import graph_collection
 
 DEFAULT_PAGE = 200
 
@@ -361,6 +362,10 @@ def only(method: str, allowed: str) -> None:
         raise GraphError(405, "methodNotAllowed", f"The method {method} is not allowed here.")
 
 
+def route_names(route: list[Segment]) -> list[str]:
+    """A route as the loader classifies its path for costs: each path reference as ``":"``."""
+    return [":" if isinstance(s, PathRef) else s for s in route]
+
+
 def is_collection(route: list[Segment]) -> bool:
-    last = route[-1] if route else ""
-    return last in ("lists", "items", "columns", "children", "delta", "delta()", "drives")
+    return graph_collection(route_names(route))

@@ -59,6 +59,16 @@ class EmulatorProcess:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def charged(self, token: str = "emulator") -> dict[str, int]:
+        """The resource units the emulator charged so far, the requests it throttled and the
+        requests it answered (its ``/_emulator-budget``)."""
+        answer = httpx.get(
+            f"{self.url}/_emulator-budget", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        answer.raise_for_status()
+        counted: dict[str, int] = answer.json()
+        return counted
+
     def start(self, timeout: float = 30.0) -> EmulatorProcess:
         """Start the child and wait until it answers. Starting a running emulator is an
         error: a second child on the same port would die, and the first would be orphaned."""

@@ -1,9 +1,9 @@
 """SharePoint's resource-unit throttling.
 
-Costs follow SharePoint's published resource units (``notesmig.spfacts.costs``): 1 for a
-single-item read, 2 for a multi-item read, a create, update, delete or upload, 5 for
-permission operations; every
-request inside ``$batch`` is counted on its own. The per-app budget refills continuously over
+Costs follow SharePoint's published resource units, classified by ``notesmig.spfacts.costs``
+(the loader paces itself with the same classification): 1 for a single-item read, 2 for a
+multi-item read, a create, update, delete or upload, 5 for permission operations; every request
+inside ``$batch`` is counted on its own. The per-app budget refills continuously over
 a one-minute window (compressed by ``time_scale``). Over budget: 429 with an integer
 ``Retry-After`` kept under 180 s (the SDK's retry handler refuses longer waits), and once 80% of
 the window is used every answer carries ``RateLimit-Limit``/``-Remaining``/``-Reset``.
@@ -16,25 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from notesmig.spfacts.costs import COST_LIST, COST_PERMISSION, COST_READ, COST_WRITE
-
 _MAX_RETRY_AFTER = 179
 _WARN_AT = 0.8
-
-
-def request_cost(method: str, segments: list[str], *, collection: bool) -> int:
-    """Resource units one request costs."""
-    lowered = [s.lower() for s in segments]
-    if any(
-        s in ("permissions", "invite", "grant", "roleassignments", "sitegroups")
-        or s.startswith(("breakroleinheritance", "resetroleinheritance", "addroleassignment",
-                         "removeroleassignment", "getbyprincipalid", "sitegroups("))
-        for s in lowered
-    ):  # fmt: skip
-        return COST_PERMISSION
-    if method == "GET":
-        return COST_LIST if collection else COST_READ
-    return COST_WRITE
 
 
 @dataclass

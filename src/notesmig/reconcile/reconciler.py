@@ -259,7 +259,6 @@ class Reconciler:
             "GET",
             target.site_path,
             f"web/lists(guid'{target.id}')/items({int(item['id'])})",
-            cost=1,
             what=f"{target.title} item {item['id']}",
         )
         own = bool((state or {}).get("HasUniqueRoleAssignments"))

@@ -35,7 +35,7 @@ from notesmig.sharepoint.provision import (
     Target,
 )
 from notesmig.sharepoint.rest import SharePointRest
-from notesmig.spfacts.costs import COST_WRITE
+from notesmig.spfacts.costs import COST_READ, COST_WRITE
 from notesmig.spfacts.limits import FRAGMENT_UNIT, REWRITTEN_ON_UPLOAD
 from notesmig.spfacts.quickxor import QuickXorHash
 
@@ -256,6 +256,7 @@ class FileUploader:
     async def _resume(self, raw: httpx.AsyncClient, url: str) -> int | dict[str, Any] | None:
         """Where a kept upload session stands: the next byte to send, the driveItem when every
         byte was in and only the commit was missing (committed now), or None: start anew."""
+        await self.graph.budget.take(COST_READ)
         try:
             status = await raw.get(url)
         except httpx.HTTPError:
@@ -268,6 +269,7 @@ class FileUploader:
             return None
         if ranges == []:
             # Every byte arrived; the commit did not (a deferred commit, or its answer lost).
+            await self.graph.budget.take(COST_WRITE)
             try:
                 committed = await raw.post(url, content=b"")
             except httpx.HTTPError:

@@ -24,7 +24,7 @@ from msgraph.graph_request_adapter import GraphRequestAdapter
 
 from notesmig.errors import TerminalError, TransientError
 from notesmig.sharepoint.budget import ResourceBudget, retry_after
-from notesmig.spfacts.costs import COST_LIST, COST_READ, COST_WRITE
+from notesmig.spfacts.costs import graph_cost
 from notesmig.spfacts.limits import BATCH_LIMIT
 
 log = logging.getLogger("notesmig.sharepoint")
@@ -55,10 +55,14 @@ class SubRequest:
     method: str
     url: str
     body: dict[str, Any] | None = None
-    cost: int = COST_WRITE
     headers: dict[str, str] = field(default_factory=dict)
     #: Statuses retried after their Retry-After; any other is handed back to the caller.
     retry: frozenset[int] = RETRYABLE
+
+    @property
+    def units(self) -> int:
+        """What SharePoint charges for it (the classification the emulator charges by)."""
+        return graph_cost(self.method, self.url)
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ class Graph:
         for attempt in range(self.attempts):
             if not pending:
                 return done
-            await self.budget.take(sum(r.cost for r in pending.values()))
+            await self.budget.take(sum(r.units for r in pending.values()))
             try:
                 answers = await self._send_batch(list(pending.values()))
             except (httpx.TransportError, GraphTransientError) as exc:
@@ -220,7 +224,8 @@ class Graph:
             raise GraphRequestError(status, "", str(exc.message or exc)) from exc
         return result if isinstance(result, bytes) else b""
 
-    async def get_json(self, path: str, cost: int = COST_READ) -> Any:
+    async def get_json(self, path: str) -> Any:
+        cost = graph_cost("GET", path)
         for attempt in range(self.attempts):
             await self.budget.take(cost)
             try:
@@ -230,12 +235,12 @@ class Graph:
                 await asyncio.sleep(retry_after({}, attempt))
         raise GraphTransientError(f"GET {path} kept failing")
 
-    async def pages(self, path: str, cost: int = COST_LIST) -> list[dict[str, Any]]:
+    async def pages(self, path: str) -> list[dict[str, Any]]:
         """Every entry of a collection, page by page, following ``@odata.nextLink`` (a page
         may be shorter than ``$top`` asked: it is only a hint)."""
         entries: list[dict[str, Any]] = []
         while path:
-            page = await self.get_json(path, cost)
+            page = await self.get_json(path)
             entries.extend(page.get("value", []))
             next_link = page.get("@odata.nextLink")
             path = self.relative(next_link) if next_link else ""
@@ -243,8 +248,9 @@ class Graph:
 
     async def write_json(self, method: str, path: str, body: Any) -> Any:
         """A single write with retries. Only for idempotent writes (PUT, PATCH, replace)."""
+        cost = graph_cost(method, path)
         for attempt in range(self.attempts):
-            await self.budget.take(COST_WRITE)
+            await self.budget.take(cost)
             self.stats.writes += 1
             try:
                 raw = await self.send(method, path, body)
@@ -255,8 +261,9 @@ class Graph:
 
     async def upload(self, path: str, data: bytes) -> Any:
         """Simple upload (PUT content, replacing: idempotent). The SDK never retries these."""
+        cost = graph_cost("PUT", path)
         for attempt in range(self.attempts):
-            await self.budget.take(COST_WRITE)
+            await self.budget.take(cost)
             self.stats.writes += 1
             try:
                 raw = await self.send(

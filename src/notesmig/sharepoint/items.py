@@ -40,7 +40,6 @@ from notesmig.sharepoint.rest import (
     SharePointRest,
     login_name,
 )
-from notesmig.spfacts.costs import COST_READ
 from notesmig.spfacts.limits import BATCH_LIMIT
 
 log = logging.getLogger("notesmig.sharepoint")
@@ -278,7 +277,6 @@ class ItemWriter:
                         "GET",
                         f"{base}?$filter=fields/{column}%20eq%20{odata_string(unid)}"
                         f"&$expand=fields(select={column},SourceSha256,NotesDatabase)",
-                        cost=COST_READ,
                     )
                     for n, unid in enumerate(chunk)
                 ]
@@ -509,7 +507,6 @@ class ItemWriter:
             "GET",
             target.site_path,
             f"web/lists(guid'{target.id}')/items({int(item_id)})",
-            cost=1,
             what=f"{target.title} item {item_id}",
         )
         found = found or {}

@@ -23,7 +23,6 @@ from notesmig.links.resolve import LinkDirectory, LinkStatus
 from notesmig.links.urls import redirector_url
 from notesmig.sharepoint.parallel import Bounded
 from notesmig.sharepoint.rest import FieldUpdateError, RestRequestError, SharePointRest
-from notesmig.spfacts.costs import COST_READ
 from notesmig.spfacts.limits import MULTILINE_MAX_LENGTH
 from notesmig.spfacts.names import encode_internal_name
 
@@ -209,9 +208,7 @@ class LinkPass:
         where = f"web/lists(guid'{holder.list_id}')/items({int(holder.item_id)})"
         what = f"{holder.list_title} NotesUNID {holder.unid}: links"
         try:
-            current = await self.rest.call(
-                "GET", site_path, f"{where}?$expand=Editor", cost=COST_READ, what=what
-            )
+            current = await self.rest.call("GET", site_path, f"{where}?$expand=Editor", what=what)
             values = {encode_internal_name(k): v for k, v in rewritten.changed.items()}
             modified = (current or {}).get("Modified")
             if modified:

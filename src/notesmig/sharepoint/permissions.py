@@ -95,7 +95,7 @@ class PermissionApplier:
         known = self._roles.get(name)
         if known is None:
             found = await self.rest.call(
-                "GET", self.site.path, f"web/roledefinitions/getbyname('{name}')", cost=1,
+                "GET", self.site.path, f"web/roledefinitions/getbyname('{name}')",
                 what=f"role definition {name}",
             )  # fmt: skip
             known = int(found["Id"])
@@ -148,7 +148,7 @@ class PermissionApplier:
     async def _ensure_group(self, plan: SiteGroupPlan) -> None:
         path = f"web/sitegroups/getbyname('{_odata(plan.title)}')"
         try:
-            group = await self.rest.call("GET", self.site.path, path, cost=1, what=plan.title)
+            group = await self.rest.call("GET", self.site.path, path, what=plan.title)
         except RestRequestError as exc:
             if exc.status != 404:
                 raise
@@ -163,12 +163,12 @@ class PermissionApplier:
                 # (or a killed run) created it; the group found by its name is the one meant.
                 if refused.status != 400:
                     raise
-                group = await self.rest.call("GET", self.site.path, path, cost=1, what=plan.title)
+                group = await self.rest.call("GET", self.site.path, path, what=plan.title)
         group_id = int(group["Id"])
         self._groups[plan.title.casefold()] = group_id
         wanted = {await self.principal_id(m) for m in plan.members}
         current = await self.rest.call(
-            "GET", self.site.path, f"web/sitegroups({group_id})/users", cost=1, what=plan.title
+            "GET", self.site.path, f"web/sitegroups({group_id})/users", what=plan.title
         )
         present = {int(u["Id"]) for u in (current or [])}
         for member in plan.members:
@@ -206,7 +206,7 @@ class PermissionApplier:
         for grant in grants:
             principal = await self.principal_id(grant.principal)
             wanted.setdefault(principal, set()).add(await self.role_id(grant.role))
-        state = await self.rest.call("GET", self.site.path, securable, cost=1, what=where)
+        state = await self.rest.call("GET", self.site.path, securable, what=where)
         if not state.get("HasUniqueRoleAssignments"):
             await self.rest.permission_call(
                 "POST", self.site.path,
@@ -334,8 +334,7 @@ class PermissionApplier:
             found = await self.rest.call(
                 "GET", self.site.path,
                 f"web/GetFolderByServerRelativePath(decodedurl='{quote(path, safe='')}')"
-                "/ListItemAllFields",
-                cost=1, what=f"folder {path}",
+                "/ListItemAllFields", what=f"folder {path}",
             )  # fmt: skip
         except RestRequestError as exc:
             if exc.status == 404:

@@ -27,7 +27,7 @@ import httpx
 from notesmig.errors import TerminalError, TransientError
 from notesmig.sharepoint.budget import ResourceBudget, retry_after
 from notesmig.sharepoint.client import EMULATOR_TOKEN, GraphEndpoint
-from notesmig.spfacts.costs import COST_PERMISSION, COST_READ, COST_WRITE
+from notesmig.spfacts.costs import rest_cost
 
 log = logging.getLogger("notesmig.sharepoint")
 
@@ -167,15 +167,16 @@ class SharePointRest:
         path: str,
         body: Any = None,
         *,
-        cost: int = COST_WRITE,
         what: str = "",
         headers: dict[str, str] | None = None,
     ) -> Any:
         """One REST request on a site (``site_path`` like ``/sites/notes-migration``)."""
         url = f"{site_path.rstrip('/')}/_api/{path.lstrip('/')}"
+        # What SharePoint charges for it, by the classification the emulator charges by too.
+        units = rest_cost(method, path)
         what = what or f"{method} {url}"
         for attempt in range(self.attempts):
-            await self.budget.take(cost)
+            await self.budget.take(units)
             self.stats.requests += 1
             if method != "GET":
                 self.stats.writes += 1
@@ -233,9 +234,7 @@ class SharePointRest:
         """The site's regional time zone (dates in ValidateUpdateListItem are site-local)."""
         known = self._time_zones.get(site_path)
         if known is None:
-            zone = await self.call(
-                "GET", site_path, "web/RegionalSettings/TimeZone", cost=COST_READ
-            )
+            zone = await self.call("GET", site_path, "web/RegionalSettings/TimeZone")
             information = zone.get("Information") or {}
             known = TimeZoneInfo(
                 int(zone.get("Id", 0)),
@@ -290,10 +289,8 @@ class SharePointRest:
         what: str,
         headers: dict[str, str] | None = None,
     ) -> Any:
-        """A permission operation (5 resource units)."""
-        return await self.call(
-            method, site_path, path, body, cost=COST_PERMISSION, what=what, headers=headers
-        )
+        """A permission operation (5 resource units: ``rest_cost`` knows it by its path)."""
+        return await self.call(method, site_path, path, body, what=what, headers=headers)
 
 
 def _unwrap(payload: Any) -> Any:
