@@ -59,11 +59,12 @@ class EmulatorProcess:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def charged(self, token: str = "emulator") -> dict[str, int]:
+    def charged(self, token: str | None = None) -> dict[str, int]:
         """The resource units the emulator charged so far, the requests it throttled and the
-        requests it answered (its ``/_emulator-budget``)."""
+        requests it answered (its ``/_emulator-budget``; ``token``: the one it requires)."""
+        bearer = f"Bearer {token or 'any'}"
         answer = httpx.get(
-            f"{self.url}/_emulator-budget", headers={"Authorization": f"Bearer {token}"}, timeout=10
+            f"{self.url}/_emulator-budget", headers={"Authorization": bearer}, timeout=10
         )
         answer.raise_for_status()
         counted: dict[str, int] = answer.json()
