@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from notesmig.ledger import Ledger
-from notesmig.ledger.links import LinkHolder, LinkResult
+from notesmig.ledger.links import LinkHolder, LinkRecord, LinkResult
 from notesmig.links.html import NotesTarget, has_links_or_pictures, notes_targets, rewrite
 from notesmig.links.resolve import LinkDirectory, LinkStatus
 from notesmig.links.urls import redirector_url
@@ -31,6 +31,8 @@ log = logging.getLogger("notesmig.sharepoint")
 #: How long an upgrade of another database's links may hold that database (renewed by nothing:
 #: an upgrade is a few writes).
 _UPGRADE_LEASE_SECONDS = 600.0
+#: Documents whose link results are recorded in one ledger transaction.
+_RECORDS_PER_FLUSH = 200
 
 
 @dataclass
@@ -75,6 +77,9 @@ class LinkPass:
         #: This database's libraries: title -> web URL (where its pictures are).
         self.library_urls = library_urls
         self.counts = LinkCounts()
+        #: What the pass did, recorded in the ledger a batch at a time (a document whose record
+        #: is lost to a crash is simply rewritten again by the next pass).
+        self._records: list[LinkRecord] = []
         self.replica_id = ""
         #: Who takes another database's lease while upgrading its documents' links.
         self.lease_holder = lease_holder
@@ -99,17 +104,20 @@ class LinkPass:
         directory = self._directory(holders)
         pictures = self.ledger.uploaded_pictures(replica_id)
         todo: list[_Rewritten] = []
-        for holder in holders:
-            if holder.database.upper() != self.replica_id:
-                continue  # another database's: upgraded under its lease, below
-            rewritten = self._rewrite(holder, directory, pictures)
-            if rewritten.changed:
-                todo.append(rewritten)
-            else:
-                self.ledger.record_links(holder.document_id, None, rewritten.results)
-        async with Bounded() as pool:  # each a read, then a write that depends on it
-            for rewritten in todo:
-                await pool.start(self._write(rewritten))
+        try:
+            for holder in holders:
+                if holder.database.upper() != self.replica_id:
+                    continue  # another database's: upgraded under its lease, below
+                rewritten = self._rewrite(holder, directory, pictures)
+                if rewritten.changed:
+                    todo.append(rewritten)
+                else:
+                    self._record(LinkRecord(holder.document_id, None, rewritten.results))
+            async with Bounded() as pool:  # each a read, then a write that depends on it
+                for rewritten in todo:
+                    await pool.start(self._write(rewritten))
+        finally:
+            self._flush()
         others = {h.database for h in holders if h.database.upper() != self.replica_id}
         for database in sorted(others):
             if database.upper() in self.site_paths:  # one no mapping names: its own load does it
@@ -138,11 +146,24 @@ class LinkPass:
                     if rewritten.changed:
                         await pool.start(self._write(rewritten))
                     else:
-                        self.ledger.record_links(
-                            holder_document.document_id, None, rewritten.results
+                        self._record(
+                            LinkRecord(holder_document.document_id, None, rewritten.results)
                         )
         finally:
-            self.ledger.release_lease(database, holder)
+            try:
+                self._flush()  # under the database's lease, as its writes were
+            finally:
+                self.ledger.release_lease(database, holder)
+
+    def _record(self, record: LinkRecord) -> None:
+        self._records.append(record)
+        if len(self._records) >= _RECORDS_PER_FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        records, self._records = self._records, []
+        if records:
+            self.ledger.record_many_links(records)
 
     def _rewrite(
         self,
@@ -230,7 +251,7 @@ class LinkPass:
             self.counts.documents_rewritten += 1
         else:
             self.counts.upgraded += 1
-        self.ledger.record_links(holder.document_id, rewritten.fields, rewritten.results)
+        self._record(LinkRecord(holder.document_id, rewritten.fields, rewritten.results))
 
 
 def _noted(results: list[LinkResult], target: NotesTarget, url: str, status: LinkStatus) -> str:
