@@ -224,3 +224,26 @@ def test_resume_after_an_interrupted_transform(
     for sample in sample_corpus:  # the ledger names the exact export each database came from
         assert hashes[sample.title] == hashlib.sha256(sample.path.read_bytes()).hexdigest()
     ledger.close()
+
+
+def test_many_documents_advance_in_one_transaction_as_one_at_a_time_would(
+    ledger_url: str,
+) -> None:
+    ledger = Ledger(ledger_url)
+    ledger.upgrade()
+    database = ledger.register_database(REPLICA, "出張申請", None)
+    ledger.record_extracted(database, records(4))
+    unids = [f"{n:032X}" for n in range(4)]
+    ledger.advance(database, unids[0], State.VERIFIED)
+    loaded = {u: {"item_id": str(n + 1), "web_url": f"https://x/{n + 1}"}
+              for n, u in enumerate(unids)}  # fmt: skip
+    assert ledger.advance_many(database, State.LOADED, loaded) == 3  # the verified one stays
+    assert ledger.advance_many(database, State.LOADED, loaded) == 0  # repeating is a no-op
+    assert ledger.states(REPLICA) == {unids[0]: "verified", **dict.fromkeys(unids[1:], "loaded")}
+    view = ledger.load_view(REPLICA)
+    assert [view[u][1] for u in unids] == [None, "2", "3", "4"]
+    with pytest.raises(KeyError, match="F" * 32):
+        ledger.advance_many(database, State.LOADED, {"F" * 32: {}})
+    with pytest.raises(ValueError, match="forward"):
+        ledger.advance_many(database, State.QUARANTINED, {unids[1]: {}})
+    ledger.close()

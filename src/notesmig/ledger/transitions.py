@@ -61,6 +61,50 @@ class Transitions(LedgerBase):
             )
             return True
 
+    def advance_many(
+        self, database_id: int, state: State, changes: dict[str, dict[str, Any]]
+    ) -> int:
+        """:meth:`advance` for many documents in one transaction (``changes``: UNID -> the
+        values to set with the state); how many moved. The loader records what it wrote a
+        batch at a time: a transaction per item was a tenth of its CPU."""
+        moved = 0
+        unids = list(changes)
+        for start in range(0, len(unids), 500):
+            moved += self._advance_some(database_id, state, unids[start : start + 500], changes)
+        return moved
+
+    def _advance_some(
+        self, database_id: int, state: State, unids: list[str], changes: dict[str, dict[str, Any]]
+    ) -> int:
+        if state in (State.QUARANTINED, State.EXCLUDED):
+            raise ValueError(f"advance_many moves documents forward, not to {state}")
+        with self.session() as session:
+            rows = session.execute(
+                select(Document.unid, Document.id, Document.state).where(
+                    Document.database_id == database_id, Document.unid.in_(unids)
+                )
+            ).all()
+            missing = set(unids) - {unid for unid, _id, _state in rows}
+            if missing:
+                raise KeyError(f"document {sorted(missing)[0]} is not in the ledger")
+            # Already there or past it: a no-op, as advance() is.
+            moving = {unid: document_id for unid, document_id, current in rows
+                      if STAGE_ORDER[State(current)] < STAGE_ORDER[state]}  # fmt: skip
+            if not moving:
+                return 0
+            fixed: dict[str, Any] = {"state": state, "claimed_by": None, "claimed_at": None}
+            if state in (State.LOADED, State.VERIFIED):
+                fixed["update_pending"] = False
+            session.execute(
+                update(Document), [{"id": i, **fixed, **changes[u]} for u, i in moving.items()]
+            )
+            session.execute(
+                insert(Event),
+                [{"run_id": None, "document_id": i, "stage": str(state), "kind": "advance"}
+                 for i in moving.values()],
+            )  # fmt: skip
+            return len(moving)
+
     def quarantine(
         self,
         database_id: int,

@@ -102,6 +102,10 @@ class Prepared:
     rest: dict[str, str]
 
 
+#: Items recorded as loaded in one ledger transaction.
+_LOADED_PER_RECORD = 200
+
+
 class ItemWriter:
     """Upserts the rows of one list."""
 
@@ -129,6 +133,10 @@ class ItemWriter:
         #: Responses written before their parent (a restricted parent goes in after the open
         #: documents of its list): their lookups are set once the parent is there.
         self.deferred: list[tuple[Target, ItemRow, str]] = []
+        #: Items written and not yet recorded as loaded (database id -> UNID -> values): the
+        #: ledger takes them a batch at a time, and by the end of each write() they are all in.
+        #: One lost to a crash is found again by its NotesUNID on the next run.
+        self._written: dict[int, dict[str, dict[str, Any]]] = {}
 
     def _thread(
         self, target: Target, row: ItemRow, out: dict[str, Any], rest: dict[str, str]
@@ -210,13 +218,16 @@ class ItemWriter:
                 item_urls[row.unid] = _display_url(target, item_id)
                 continue
             todo.append((row, item_id))
-        async with Bounded() as pool:
-            depth: int | None = None
-            for chunk in _by_depth(todo):
-                if depth is not None and chunk[0][0].depth != depth:
-                    await pool.settle(0)  # every parent's item id known before its responses
-                depth = chunk[0][0].depth
-                await self._write_chunk(database_id, target, chunk, item_urls, pool)
+        try:
+            async with Bounded() as pool:
+                depth: int | None = None
+                for chunk in _by_depth(todo):
+                    if depth is not None and chunk[0][0].depth != depth:
+                        await pool.settle(0)  # every parent's item id known before its responses
+                    depth = chunk[0][0].depth
+                    await self._write_chunk(database_id, target, chunk, item_urls, pool)
+        finally:
+            self.record_loaded()
 
     async def _write_chunk(
         self,
@@ -414,6 +425,25 @@ class ItemWriter:
         content. ``audiences`` maps each audience to its folder's server-relative path."""
         unknown = [r.unid for r in rows if not view.get(r.unid, ("", None, ""))[1]]
         found = await self.find(target, unknown) if unknown else {}
+        try:
+            await self._write_restricted_all(
+                database_id, target, rows, plans, view, found, audiences, item_urls, restrict
+            )
+        finally:
+            self.record_loaded()
+
+    async def _write_restricted_all(
+        self,
+        database_id: int,
+        target: Target,
+        rows: list[ItemRow],
+        plans: dict[str, PermissionPlan],
+        view: dict[str, tuple[str, str | None, str]],
+        found: dict[str, dict[str, Any] | None],
+        audiences: dict[str, str],
+        item_urls: dict[str, str],
+        restrict: Callable[[Target, str, PermissionPlan], Awaitable[None]],
+    ) -> None:
         async with Bounded() as pool:
             depth: int | None = None
             for row in rows:
@@ -605,10 +635,17 @@ class ItemWriter:
             and f"{lookup.internal}LookupId" not in fields.graph
         ):
             self.deferred.append((target, row, item_id))
-        self.ledger.advance(
-            database_id, row.unid, State.LOADED, list_id=target.id, item_id=item_id, web_url=url,
-            expected_fields=row.fields, list_title=target.title,
-        )  # fmt: skip
+        written = self._written.setdefault(database_id, {})
+        written[row.unid] = {"list_id": target.id, "item_id": item_id, "web_url": url,
+                             "expected_fields": row.fields, "list_title": target.title}  # fmt: skip
+        if len(written) >= _LOADED_PER_RECORD:
+            self.record_loaded()
+
+    def record_loaded(self) -> None:
+        """Record every item written so far as loaded, in one transaction per database."""
+        written, self._written = self._written, {}
+        for database_id, changes in written.items():
+            self.ledger.advance_many(database_id, State.LOADED, changes)
 
     async def set_deferred_lookups(self) -> None:
         """The NotesParent lookups of responses written before their parents, now that the
