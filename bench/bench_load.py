@@ -106,6 +106,7 @@ def ours(
         seconds = time.perf_counter() - started
         emulator_cpu = cpu_seconds(running.process.pid) - emulator_cpu
         loader_cpu = time.process_time() - loader_cpu
+        charged = running.charged("bench")
     total = LoadCounts(
         **{
             k: sum(getattr(c, k) for c in counts)
@@ -124,6 +125,10 @@ def ours(
         "requests": total.requests,
         "throttled": total.throttled,
         "throttled_share": total.throttled / max(1, total.requests),
+        # What the emulator charged, beside what the loader believes it spent.
+        "emulator_units": charged["used"],
+        "emulator_throttled": charged["throttled"],
+        "loader_units": total.resource_units,
         # CPU seconds per second: 1.0 is one core busy the whole time (2 cores here).
         "emulator_cpu": emulator_cpu / seconds,
         "loader_cpu": loader_cpu / seconds,
@@ -201,6 +206,10 @@ def main() -> None:
         f"{files['budget_ratio']:.2f} of the budget, throttled {files['throttled_share']:.1%}"
     )
     for name, run in (("items", items), ("with attachments", files)):
+        print(
+            f"units ({name}): the loader spent {run['loader_units']:,.0f} RU, the emulator "
+            f"charged {run['emulator_units']:,.0f} and throttled {run['emulator_throttled']:.0f}"
+        )
         print(
             f"CPU ({name}): emulator {run['emulator_cpu']:.2f}, loader {run['loader_cpu']:.2f} "
             "core-seconds per second (below 1.0 each: the budget, not a process, sets the pace)"

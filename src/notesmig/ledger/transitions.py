@@ -250,8 +250,15 @@ class Transitions(LedgerBase):
     ) -> None:
         """Where a document's permissions stand (its audience, and planned ... verified)."""
         with self.session() as session:
-            row = _document(session, database_id, unid)
-            row.audience, row.access_state = audience, state
+            # A Core UPDATE, not the ORM's whole row (its expected fields): once per
+            # restricted document.
+            done = session.execute(
+                update(Document)
+                .where(Document.database_id == database_id, Document.unid == unid)
+                .values(audience=audience, access_state=state)
+            )
+            if not done.rowcount:  # type: ignore[attr-defined]
+                raise KeyError(f"document {unid} is not in the ledger")
 
     def forget_item(self, database_id: int, unid: str) -> None:
         """The document's item is gone from SharePoint (removed on purpose)."""
