@@ -247,3 +247,25 @@ def test_many_documents_advance_in_one_transaction_as_one_at_a_time_would(
     with pytest.raises(ValueError, match="forward"):
         ledger.advance_many(database, State.QUARANTINED, {unids[1]: {}})
     ledger.close()
+
+
+def test_many_attachments_are_updated_in_one_transaction(ledger_url: str) -> None:
+    ledger = Ledger(ledger_url)
+    ledger.upgrade()
+    database = ledger.register_database(REPLICA, "文書ライブラリ", None)
+    ledger.record_extracted(database, records(2))
+    unids = [f"{n:032X}" for n in range(2)]
+    files = [FileRow(database=REPLICA, unid=u, original_name=f"{n}.pdf", library="L", folder=u,
+                     name=f"{n}.pdf", sha256=str(n) * 64, size=10, kind="file",
+                     blob=f"{n}{n}/" + str(n) * 64) for n, u in enumerate(unids)]  # fmt: skip
+    ledger.apply_transform(database, transformed=unids, quarantined=[], excluded=[], files=files)
+    attachments = ledger.attachment_view(REPLICA)
+    ids = {key[0]: a.id for key, a in attachments.items()}
+    ledger.update_attachments({ids[unids[0]]: {"state": State.LOADED, "drive_item_id": "d0"},
+                               ids[unids[1]]: {"drive_item_id": "d1"}})  # fmt: skip
+    after = {
+        key[0]: (str(a.state), a.drive_item_id)
+        for key, a in ledger.attachment_view(REPLICA).items()
+    }
+    assert after == {unids[0]: ("loaded", "d0"), unids[1]: ("transformed", "d1")}
+    ledger.close()

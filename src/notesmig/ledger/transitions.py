@@ -216,6 +216,15 @@ class Transitions(LedgerBase):
                 update(Attachment).where(Attachment.id == attachment_id).values(**values)
             )
 
+    def update_attachments(self, changes: dict[int, dict[str, Any]]) -> None:
+        """:meth:`update_attachment` for many attachments in one transaction (attachment id ->
+        the values to set)."""
+        if changes:
+            with self.session() as session:
+                session.execute(
+                    update(Attachment), [{"id": i, **values} for i, values in changes.items()]
+                )
+
     def record_scope(
         self,
         database_id: int,

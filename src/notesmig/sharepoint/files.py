@@ -43,6 +43,8 @@ SIMPLE_UPLOAD_LIMIT = 4 * 1024 * 1024
 #: Small files uploaded at once by one load task (the budget, not this, sets the pace): each
 #: is a sequence of dependent calls (the bytes, the listItem's fields, the Notes authorship).
 UPLOADS_IN_PARALLEL = SEQUENCES_IN_PARALLEL
+#: Uploaded files recorded in one ledger transaction.
+_UPLOADED_PER_RECORD = 200
 FRAGMENT = 10 * FRAGMENT_UNIT  # 3.2 MiB
 
 
@@ -135,6 +137,10 @@ class FileUploader:
         self._audience_refused: dict[tuple[str, str], str] = {}
         #: Documents whose files could not be protected (UNID -> why).
         self.refused: dict[str, str] = {}
+        #: Files uploaded and not yet recorded (attachment id -> values): the ledger takes them
+        #: a batch at a time, all of them by the end of upload_all. One a crash lost is
+        #: uploaded again by the next run (replacing: the same bytes).
+        self._uploaded: dict[int, dict[str, Any]] = {}
 
     async def upload_all(
         self,
@@ -149,6 +155,23 @@ class FileUploader:
         restricted document's file waits for its audience's folder, made once however many
         files need it. The first failure stops the others and is raised; what finished is in
         the ledger."""
+        try:
+            await self._upload_each(target, files, attachments, item_urls)
+        finally:
+            self.record_uploaded()
+
+    def record_uploaded(self) -> None:
+        uploaded, self._uploaded = self._uploaded, {}
+        if uploaded:
+            self.ledger.update_attachments(uploaded)
+
+    async def _upload_each(
+        self,
+        target: Target,
+        files: list[FileRow],
+        attachments: dict[tuple[str, str, str, str], Any],
+        item_urls: dict[str, str],
+    ) -> None:
         async with Bounded(UPLOADS_IN_PARALLEL) as pool:
             for file in files:
                 record = attachments.get((file.unid, file.library, file.folder, file.name))
@@ -240,15 +263,12 @@ class FileUploader:
             await self.rest.validate_update(
                 target.site_path, target.id, list_item, values, what=f"{file.folder}/{file.name}"
             )
-        self.ledger.update_attachment(
-            record.id,
-            state=State.LOADED,
-            drive_item_id=item["id"],
-            quickxor=remote,
-            source_quickxor=source_hash,
-            upload_url=None,
-            upload_expires=None,
-        )
+        self._uploaded[record.id] = {
+            "state": State.LOADED, "drive_item_id": item["id"], "quickxor": remote,
+            "source_quickxor": source_hash, "upload_url": None, "upload_expires": None,
+        }  # fmt: skip
+        if len(self._uploaded) >= _UPLOADED_PER_RECORD:
+            self.record_uploaded()
         self.counts.uploaded += 1
         self.counts.bytes += content.size
         self.progress(1)
