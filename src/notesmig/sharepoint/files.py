@@ -156,7 +156,19 @@ class FileUploader:
         files need it. The first failure stops the others and is raised; what finished is in
         the ledger."""
         try:
-            await self._upload_each(target, files, attachments, item_urls)
+            async with Bounded(UPLOADS_IN_PARALLEL) as pool:
+                for file in files:
+                    record = attachments.get((file.unid, file.library, file.folder, file.name))
+                    if record is None or file.unid not in item_urls:
+                        continue  # its document was not loaded (held back, or failed): nor its file
+                    if record.state == State.LOADED and record.drive_item_id:
+                        self.counts.unchanged += 1
+                        continue
+                    if file.audience is not None and self.audience_folder is None:
+                        continue  # no way to protect it: never uploaded where others can read
+                    if file.unid in self.refused:
+                        continue
+                    await pool.start(self._protected(target, file, record, item_urls[file.unid]))
         finally:
             self.record_uploaded()
 
@@ -164,27 +176,6 @@ class FileUploader:
         uploaded, self._uploaded = self._uploaded, {}
         if uploaded:
             self.ledger.update_attachments(uploaded)
-
-    async def _upload_each(
-        self,
-        target: Target,
-        files: list[FileRow],
-        attachments: dict[tuple[str, str, str, str], Any],
-        item_urls: dict[str, str],
-    ) -> None:
-        async with Bounded(UPLOADS_IN_PARALLEL) as pool:
-            for file in files:
-                record = attachments.get((file.unid, file.library, file.folder, file.name))
-                if record is None or file.unid not in item_urls:
-                    continue  # its document was not loaded (held back, or failed): nor its file
-                if record.state == State.LOADED and record.drive_item_id:
-                    self.counts.unchanged += 1
-                    continue
-                if file.audience is not None and self.audience_folder is None:
-                    continue  # no way to protect it: never uploaded where others can read
-                if file.unid in self.refused:
-                    continue
-                await pool.start(self._protected(target, file, record, item_urls[file.unid]))
 
     async def _protected(self, target: Target, file: FileRow, record: Any, item_url: str) -> None:
         """A file uploaded once its audience's folder (if it has one) is there and verified."""

@@ -426,42 +426,26 @@ class ItemWriter:
         unknown = [r.unid for r in rows if not view.get(r.unid, ("", None, ""))[1]]
         found = await self.find(target, unknown) if unknown else {}
         try:
-            await self._write_restricted_all(
-                database_id, target, rows, plans, view, found, audiences, item_urls, restrict
-            )
+            async with Bounded() as pool:
+                depth: int | None = None
+                for row in rows:
+                    if depth is not None and row.depth != depth:
+                        # Parents first, as in write(): a response then gets its NotesParent with
+                        # its content, not in a later PATCH that would add a version.
+                        await pool.settle(0)
+                    depth = row.depth
+                    _state, item_id, _sha = view.get(row.unid, ("", None, ""))
+                    if is_in_place(view, row) and item_id:
+                        self.counts.unchanged += 1
+                        item_urls[row.unid] = _display_url(target, item_id)
+                        continue
+                    one = self._write_restricted_one(
+                        database_id, target, row, plans[row.unid], item_id,
+                        found.get(row.unid), audiences, item_urls, restrict,
+                    )  # fmt: skip
+                    await pool.start(one)
         finally:
             self.record_loaded()
-
-    async def _write_restricted_all(
-        self,
-        database_id: int,
-        target: Target,
-        rows: list[ItemRow],
-        plans: dict[str, PermissionPlan],
-        view: dict[str, tuple[str, str | None, str]],
-        found: dict[str, dict[str, Any] | None],
-        audiences: dict[str, str],
-        item_urls: dict[str, str],
-        restrict: Callable[[Target, str, PermissionPlan], Awaitable[None]],
-    ) -> None:
-        async with Bounded() as pool:
-            depth: int | None = None
-            for row in rows:
-                if depth is not None and row.depth != depth:
-                    # Parents first, as in write(): a response then gets its NotesParent with
-                    # its content, not in a later PATCH that would add a version.
-                    await pool.settle(0)
-                depth = row.depth
-                _state, item_id, _sha = view.get(row.unid, ("", None, ""))
-                if is_in_place(view, row) and item_id:
-                    self.counts.unchanged += 1
-                    item_urls[row.unid] = _display_url(target, item_id)
-                    continue
-                one = self._write_restricted_one(
-                    database_id, target, row, plans[row.unid], item_id,
-                    found.get(row.unid), audiences, item_urls, restrict,
-                )  # fmt: skip
-                await pool.start(one)
 
     async def _write_restricted_one(
         self,
