@@ -21,8 +21,11 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Byte-compiled at install: with PYTHONDONTWRITEBYTECODE set (as on CI), every command would
+# otherwise compile its imports again at each start (notesmig extract: 0.6 s instead of 0.2 s).
 $(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --all-extras --frozen
+	$(UV) sync --all-extras --frozen --compile-bytecode
+	$(VENV)/bin/python -m compileall -q src
 	touch $@
 
 $(ASSETS): vendor/datadocs/package.json vendor/datadocs/package-lock.json

@@ -106,6 +106,10 @@ class DxlError(TerminalError):
         self.reason = message
         self.position = position
 
+    def __reduce__(self) -> tuple[type[DxlError], tuple[str, SourcePosition]]:
+        # Raised in the process that reads a large file and re-raised in the parser's.
+        return type(self), (self.reason, self.position)
+
 
 class MalformedDxlError(DxlError):
     """The file is not well-formed XML; documents before the fault were still produced."""

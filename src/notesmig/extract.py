@@ -69,7 +69,8 @@ def extract(
     store = BlobStore(out_dir / BLOBS_DIR)
     result = ExtractResult(out_dir)
     try:
-        with (out_dir / DOCUMENTS_FILE).open("wb") as sink:
+        # A 1 MiB buffer: a write call per 8 KiB (the default) cost small documents 13%.
+        with (out_dir / DOCUMENTS_FILE).open("wb", buffering=1 << 20) as sink:
             for path in files:
                 report, documents = scan_file(path, store, assume_tz=assume_tz, progress=progress)
                 for document in documents:

@@ -46,12 +46,13 @@ def test_store_layout_and_no_leftovers(tmp_path: Path) -> None:
 def test_a_failing_disk_is_reported_not_ignored(tmp_path: Path) -> None:
     store = BlobStore(tmp_path)
     (tmp_path / "tmp").rmdir()  # every write now fails, as on a vanished or read-only volume
-    store.put_bytes(b"lost")
     with pytest.raises(BlobStoreError, match="writing blobs under"):
-        store.flush()
+        store.put_bytes(b"lost")
+    with pytest.raises(BlobStoreError, match="writing blobs under"):
+        store.flush()  # and the store stays failed: the extract cannot report success
 
 
-def test_large_chunks_hashed_on_the_other_thread_give_the_same_hash_in_order(
+def test_interleaved_blobs_each_hash_only_their_own_bytes_in_order(
     tmp_path: Path,
 ) -> None:
     import random

@@ -134,3 +134,49 @@ def test_anything_but_plain_paragraphs_goes_through_nh3() -> None:
     assert sanitize_html("<p>a<script>x</script></p>") == "<p>a</p>"
     assert sanitize_html("<p>&#60;script&#62;</p>") == "<p>&lt;script&gt;</p>"
     assert sanitize_html('<p style="color:red" onclick="x()">a</p>') == '<p style="color:red">a</p>'
+
+
+#: Elements around the two things the attribute filter changes (remote pictures, scheme-less
+#: links), spelt every way HTML parsing reads them: tag and attribute case, separators, quotes,
+#: blanks and character references before the value.
+_VALUE = st.builds(
+    lambda lead, rest: "".join(lead) + rest,
+    st.lists(st.sampled_from(["", " ", "\t", "\n", "\u3000", "\u00a0", "&#32;", "&#x20;", "&Tab;",
+                              "&nbsp;", "&#47;", "&sol;", "&#x2F;", "/", "\\"]), max_size=3),
+    st.sampled_from(["//host/x", "/x", "x", "https://host/x", "http://host", "javascript:alert(1)",
+                     "data:image/png;base64,AA", "notes:///1/2", "mailto:a@b", "?q", "#f"]),
+)  # fmt: skip
+_ATTRIBUTE = st.builds(
+    lambda name, eq, quote, value: f"{name}{eq}{quote}{value}{quote}",
+    st.sampled_from(["href", "HREF", "hRef", "src", "SRC", "title", "alt", "style"]),
+    st.sampled_from(["=", " = ", "\n=", "= "]),
+    st.sampled_from(['"', "'", ""]),
+    _VALUE,
+)
+_ELEMENT = st.builds(
+    lambda tag, separator, attributes: f"<{tag}{separator}{separator.join(attributes)}>x</{tag}>",
+    st.sampled_from(["a", "A", "img", "IMG", "image", "IMAGE", "p", "span", "td"]),
+    st.sampled_from([" ", "\n", "/", "\t"]),
+    st.lists(_ATTRIBUTE, min_size=1, max_size=3),
+)
+
+
+@settings(max_examples=3_000, deadline=None)
+@given(st.lists(_ELEMENT, min_size=1, max_size=3).map("".join))
+def test_markup_cleaned_without_the_attribute_filter_gets_what_the_filter_gives(
+    markup: str,
+) -> None:
+    from notesmig.dxl.richtext import _FILTER_NEEDED, _cleaner
+
+    if _FILTER_NEEDED.search(markup) is None:
+        assert _cleaner(filtered=False).clean(markup) == _cleaner(filtered=True).clean(markup)
+
+
+def test_the_attribute_filter_still_runs_where_it_changes_something() -> None:
+    assert sanitize_html('<p><a href=" //evil.example/x">x</a></p>') == (
+        '<p><a href="https://evil.example/x" rel="noopener noreferrer">x</a></p>'
+    )
+    assert sanitize_html('<p><a href="&#47;/evil.example/">x</a></p>') == (
+        '<p><a href="https://evil.example/" rel="noopener noreferrer">x</a></p>'
+    )
+    assert "evil" not in sanitize_html('<p><image src="https://evil.example/t.gif"></p>')

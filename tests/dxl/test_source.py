@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import notesmig.dxl.source
 from notesmig.dxl.blobs import BlobStore
 from notesmig.dxl.reader import DxlReader
 from notesmig.errors import EncodingMismatchError, MalformedDxlError, UnsafeDxlError
+from tests.dxl.children import read_by_children
 
 NS = "http://www.lotus.com/dxl"
 
@@ -56,6 +58,18 @@ def write(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "in.dx
 
 def read_all(path: Path, store: BlobStore | None = None) -> list:  # type: ignore[type-arg]
     return list(DxlReader(path, store or BlobStore(None)).documents())
+
+
+@pytest.fixture(autouse=True, params=["in-process", "child-process"])
+def byte_source(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Every case twice: read in this process, and by the forked child that reads a large
+    file (notesmig.dxl.source_process), which must give the same documents and errors."""
+    if request.param == "in-process":
+        yield request.param
+        return
+    read = read_by_children(monkeypatch)
+    yield request.param
+    assert read, "the child process did not read the file"
 
 
 UNIDS = [f"{i:032X}" for i in range(1, 6)]

@@ -50,7 +50,7 @@ from notesmig.dxl.notesdata import (
     decode_noteref_list,
 )
 from notesmig.dxl.richtext import RichTextConverter, sanitize_html
-from notesmig.dxl.source import DxlByteSource
+from notesmig.dxl.source_process import ByteSource, open_byte_source
 from notesmig.dxl.xml import DXL_NS, line_of, name_of
 from notesmig.errors import MalformedDxlError, SourcePosition
 
@@ -100,11 +100,14 @@ class DxlReader:
         *,
         assume_tz: tzinfo | None = None,
         blob_url_prefix: str = "blobs/",
+        source: ByteSource | None = None,
     ) -> None:
         self.path = path
         self.database = DatabaseInfo(source=path)
         self.profile_documents = 0
-        self.source = DxlByteSource(path, store)
+        #: Where the bytes come from: a large file is read by a child process
+        #: (:mod:`notesmig.dxl.source_process`), a small one here.
+        self.source = source if source is not None else open_byte_source(path, store)
         self._store = store
         self._assume_tz = assume_tz
         self._blob_url_prefix = blob_url_prefix

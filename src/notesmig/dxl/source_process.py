@@ -1,0 +1,227 @@
+"""A large DXL file's byte source run in a second process, so that two cores share one file.
+
+The byte source (:mod:`notesmig.dxl.source`: encoding checks, the refusal of entities, base64
+cut out of the stream, decoded, hashed and written to the blob store, and the sha256 of the
+whole file) is half or more of the work of an attachment-heavy export, and all of it is C code
+that either holds the GIL or hands it back and forth with the parser: threads beside the
+parser made the extract slower, not faster (see :mod:`notesmig.dxl.blobs`). Here a forked
+child runs :class:`~notesmig.dxl.source.DxlByteSource` unchanged and sends its parser-ready
+chunks, the results of the blobs it stored, and its end (or its error) through a pipe, while
+the parent parses. The parent sees the same chunks, blobs and errors in the same order as from
+an in-process source, so the extract's output is byte for byte the same
+(``tests/dxl/test_source_process.py``).
+
+The child is used only where it pays and is safe: a file of at least :data:`MIN_BYTES`, read
+by a process with no other thread (a fork copies only the calling thread, so a lock another
+thread held would stay locked in the child) that is not a daemonic worker. Anywhere else the
+source runs in-process. The child ends with ``os._exit`` (multiprocessing's way), so buffered
+output and database connections it inherited are never flushed or closed by it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import multiprocessing
+import pickle
+import threading
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from notesmig.dxl.blobs import BlobResult, BlobStore
+from notesmig.dxl.source import DxlByteSource, HashThread, take_blob
+from notesmig.errors import DxlError, SourcePosition
+
+#: Files smaller than this are read in-process. Around 10 MB the child's start, end and pipe
+#: cost about what it saves, by content (2026-12-02, 8 MiB against 16 MiB here: the sample at
+#: scale 1, whose 11 MB library is attachments with few documents, 7% slower; at scale 8, whose
+#: 9 MB workflow has many documents, 4% faster); above, it pays (86 MB of attachments 5%
+#: faster, 100 MB of real documents 6%).
+MIN_BYTES = 8 << 20
+#: The pipe's capacity asked for (Linux allows up to /proc/sys/fs/pipe-max-size, 1 MiB).
+_PIPE_BYTES = 1 << 20
+#: How long a child told to stop (its pipe closed) may take to end before it is terminated.
+_STOP_SECONDS = 10.0
+
+
+class SourceProcessError(DxlError):
+    """The child reading a file ended without sending its end or its error (it was killed,
+    by the out-of-memory killer say): the file is reported as read only so far."""
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    bytes_read: int
+    blobs: dict[int, BlobResult]
+    data: bytes
+
+
+@dataclass(frozen=True)
+class _End:
+    bytes_read: int
+    blobs: dict[int, BlobResult]
+    tail: bytes | None
+    sha256: str
+
+
+@dataclass(frozen=True)
+class _Failed:
+    bytes_read: int
+    blobs: dict[int, BlobResult]
+    error: Exception
+
+
+class _Digest:
+    """The file's sha256 as the child computed it (what ``hashlib``'s ``hexdigest`` gives)."""
+
+    def __init__(self, hexdigest: str | None = None) -> None:
+        self._hexdigest = hexdigest
+
+    def hexdigest(self) -> str:
+        if self._hexdigest is None:
+            raise RuntimeError("the file's hash is known only once every chunk has been read")
+        return self._hexdigest
+
+
+class ProcessByteSource:
+    """:class:`DxlByteSource`'s interface, with the reading done by a forked child."""
+
+    def __init__(self, path: Path, store: BlobStore) -> None:
+        self.path = path
+        self.store = store
+        self.bytes_read = 0
+        self.file_hash = _Digest()
+        self.blobs: dict[int, BlobResult] = {}
+
+    def chunks(self) -> Iterator[bytes]:
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        _widen(sender)
+        child = context.Process(
+            target=_serve,
+            args=(self.path, self.store.root, sender, receiver),
+            name=f"notesmig-source:{self.path.name}",
+            daemon=True,
+        )
+        child.start()
+        sender.close()
+        finished = False
+        try:
+            while True:
+                try:
+                    message = receiver.recv()
+                except (EOFError, OSError):  # OSError: it ended in the middle of a message
+                    child.join(_STOP_SECONDS)
+                    raise SourceProcessError(
+                        "the process reading the file ended without a word "
+                        f"(exit code {child.exitcode}); the documents before were extracted",
+                        SourcePosition(self.path),
+                    ) from None
+                self.bytes_read = message.bytes_read
+                self.blobs.update(message.blobs)
+                if isinstance(message, _Chunk):
+                    yield message.data
+                    continue
+                finished = True
+                if isinstance(message, _Failed):
+                    raise message.error
+                self.file_hash = _Digest(message.sha256)
+                if message.tail:
+                    yield message.tail
+                return
+        finally:
+            # Closing the pipe tells a child that is still reading to stop (its next send
+            # fails); it then aborts its open blob, as the in-process source does.
+            receiver.close()
+            child.join(None if finished else _STOP_SECONDS)
+            if child.is_alive():
+                child.terminate()
+                child.join()
+            child.close()
+
+    def take_blob(self, text: str | None) -> BlobResult | None:
+        return take_blob(self.blobs, text)
+
+
+ByteSource = DxlByteSource | ProcessByteSource
+
+
+def open_byte_source(path: Path, store: BlobStore) -> ByteSource:
+    """The source for reading ``path``: in a child process where that pays and is safe."""
+    try:
+        large = path.stat().st_size >= MIN_BYTES
+    except OSError:
+        large = False  # the in-process source reports why the file cannot be read
+    if large and can_fork():
+        return ProcessByteSource(path, store)
+    return DxlByteSource(path, store)
+
+
+def can_fork() -> bool:
+    """Whether this process may fork a helper safely: no other thread (whose locks the child
+    would inherit held), and not a daemonic multiprocessing worker (which may not have
+    children)."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and not multiprocessing.current_process().daemon
+    )
+
+
+def _serve(path: Path, root: Path | None, sender: Connection, inherited: Connection) -> None:
+    """The child: read the file, send what the parser needs, end with the hash or the error."""
+    inherited.close()  # the parent's end: held open here, the parent's exit would go unseen
+    # This process's own work is C code (reading, base64, writing), so a hash thread beside it
+    # overlaps instead of contending for the GIL: the file's sha256 runs there.
+    source = DxlByteSource(path, BlobStore(root), hash_thread=HashThread())
+    chunks = source.chunks()
+    assert isinstance(chunks, Generator)
+    # One chunk is held back, so that the last one travels with the end message and the
+    # parent learns the file's hash without another round trip.
+    previous: bytes | None = None
+    try:
+        try:
+            for chunk in chunks:
+                if previous is not None:
+                    sender.send(_Chunk(source.bytes_read, _taken(source), previous))
+                previous = chunk
+        except (BrokenPipeError, ConnectionResetError):
+            raise
+        except Exception as exc:  # every error is the parent's to raise, in its place
+            if previous is not None:  # what was read before the fault is parsed first
+                sender.send(_Chunk(source.bytes_read, {}, previous))
+            sender.send(_Failed(source.bytes_read, _taken(source), _sendable(exc)))
+            return
+        sha256 = source.file_hash.hexdigest()
+        sender.send(_End(source.bytes_read, _taken(source), previous, sha256))
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the parent stopped reading (a parse error, a closed generator)
+    finally:
+        chunks.close()
+        sender.close()
+
+
+def _widen(connection: Connection) -> None:
+    """Let the child run a chunk or so ahead: a base64-heavy chunk costs the child much and the
+    parser little, a text-heavy one the other way round, and with a 64 KiB pipe (Linux's
+    default) each side would wait out the other's slow chunks."""
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+
+
+def _taken(source: DxlByteSource) -> dict[int, BlobResult]:
+    """The blobs closed since the last message (each is sent once)."""
+    blobs = dict(source.blobs)
+    source.blobs.clear()
+    return blobs
+
+
+def _sendable(exc: Exception) -> Exception:
+    """``exc`` if it survives pickling (every notesmig error does), else its message."""
+    try:
+        pickle.loads(pickle.dumps(exc))  # noqa: S301 (our own object, in our own process)
+    except Exception:  # an unpicklable error, of any kind
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
