@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -142,7 +143,8 @@ def test_anything_but_plain_paragraphs_goes_through_nh3() -> None:
 _VALUE = st.builds(
     lambda lead, rest: "".join(lead) + rest,
     st.lists(st.sampled_from(["", " ", "\t", "\n", "\u3000", "\u00a0", "&#32;", "&#x20;", "&Tab;",
-                              "&nbsp;", "&#47;", "&sol;", "&#x2F;", "/", "\\"]), max_size=3),
+                              "&nbsp;", "&#47;", "&sol;", "&#x2F;", "/", "\\", "\x01", "\x1f",
+                              "&#1;", "/\t", "&#92;"]), max_size=3),
     st.sampled_from(["//host/x", "/x", "x", "https://host/x", "http://host", "javascript:alert(1)",
                      "data:image/png;base64,AA", "notes:///1/2", "mailto:a@b", "?q", "#f"]),
 )  # fmt: skip
@@ -179,4 +181,27 @@ def test_the_attribute_filter_still_runs_where_it_changes_something() -> None:
     assert sanitize_html('<p><a href="&#47;/evil.example/">x</a></p>') == (
         '<p><a href="https://evil.example/" rel="noopener noreferrer">x</a></p>'
     )
-    assert "evil" not in sanitize_html('<p><image src="https://evil.example/t.gif"></p>')
+    picture = sanitize_html('<p><image src="https://evil.example/t.gif"></p>')
+    assert 'src="' not in picture and "remote image not shown: evil.example" in picture
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["\\\\evil.example/t.gif", "/\\evil.example/t.gif", "/&#9;/evil.example/t.gif",
+     "&#1;//evil.example/t.gif", " \n//evil.example/t.gif", "ht&#10;tps://evil.example/t.gif"],
+)  # fmt: skip
+def test_a_remote_picture_is_refused_however_a_browser_would_read_its_address(
+    source: str,
+) -> None:
+    # A browser's URL parser drops tabs and line breaks anywhere and leading control
+    # characters, and reads a backslash as a slash: each of these is a picture from another host.
+    cleaned = sanitize_html(f'<p><img src="{source}" alt="t"></p>')
+    picture, marker = cleaned.split("<span", 1)
+    assert "evil" not in picture and 'alt="t"' in picture
+    assert "remote image not shown: evil.example" in marker
+
+
+def test_a_scheme_less_link_is_made_https_however_a_browser_would_read_it() -> None:
+    for written in ("\\\\evil.example/x", "/&#9;/evil.example/x", "&#1;//evil.example/x"):
+        cleaned = sanitize_html(f'<p><a href="{written}">x</a></p>')
+        assert 'href="https://evil.example/x"' in cleaned, written

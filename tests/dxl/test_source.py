@@ -12,6 +12,7 @@ import pytest
 import notesmig.dxl.source
 from notesmig.dxl.blobs import BlobStore
 from notesmig.dxl.reader import DxlReader
+from notesmig.dxl.scan import scan_file
 from notesmig.errors import EncodingMismatchError, MalformedDxlError, UnsafeDxlError
 from tests.dxl.children import read_by_children
 
@@ -132,6 +133,44 @@ def test_truncated_file_inside_an_attachment(tmp_path: Path) -> None:
     with pytest.raises(MalformedDxlError):
         seen.extend(d.unid for d in reader.documents())
     assert seen == [UNIDS[0]]
+
+
+def test_an_attachment_before_a_fault_in_the_next_chunk_keeps_its_bytes(tmp_path: Path) -> None:
+    # The attachment is in the first chunk read (64 KiB), the fault in the second: the document
+    # read before it keeps its file, through the child as in-process. (The document that ends
+    # in the faulting chunk itself is not read.)
+    data = b"kept before the fault" * 100
+    filler = "<item name='Body'><text>" + "掲示板のお知らせです。" * 2200 + "</text></item>"
+    text = database(
+        document(UNIDS[0], attachment("kept.bin", b64(data))),
+        document(UNIDS[1], filler),
+        document(UNIDS[2], "<item name='x'><text>\udcff</text></item>"),
+    )
+    path = tmp_path / "in.dxl"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    raw = path.read_bytes()
+    chunk = notesmig.dxl.source.CHUNK_SIZE
+    assert raw.index(b"</document>") < chunk < raw.index(b"\xff") < 2 * chunk
+    reader = DxlReader(path, BlobStore(tmp_path / "blobs"))
+    seen = []
+    with pytest.raises(EncodingMismatchError) as caught:
+        seen.extend(reader.documents())
+    assert [d.unid for d in seen] == UNIDS[:1]
+    [kept] = seen[0].attachments
+    assert (kept.error, kept.sha256) == (None, hashlib.sha256(data).hexdigest())
+    assert caught.value.position.line == text[: text.index("\udcff")].count("\n") + 1
+
+
+def test_a_reader_closed_early_leaves_the_file_unhashed(tmp_path: Path) -> None:
+    # Two chunks: the first document ends in the first, the second (and the file) in the last.
+    filler = "<item name='Body'><text>" + "掲示板" * 9_000 + "</text></item>"
+    path = write(tmp_path, database(document(UNIDS[0]), document(UNIDS[1], filler)))
+    chunk = notesmig.dxl.source.CHUNK_SIZE
+    assert path.read_bytes().index(b"</document>") < chunk < path.stat().st_size < 2 * chunk
+    report, documents = scan_file(path, BlobStore(None))
+    next(documents)
+    documents.close()
+    assert (report.documents, report.sha256, report.errors) == (1, None, [])
 
 
 def test_line_numbers_stay_exact_after_an_attachment(tmp_path: Path) -> None:

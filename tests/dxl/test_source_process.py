@@ -69,14 +69,19 @@ def test_the_child_gives_the_extract_byte_for_byte(
     }
 
 
-def text_database(path: Path, documents: int, unid_base: int = 0) -> None:
-    """Text-heavy documents of about 100 KB each, with a small attachment in every one."""
+def text_database(
+    path: Path, documents: int, unid_base: int = 0, last_attachment: int = 3000
+) -> None:
+    """Text-heavy documents of about 100 KB each, with an attachment of 3,000 bytes in every
+    one (``last_attachment`` bytes in the last)."""
     body = "前橋市の掲示板です。" * 3000
-    data = base64.encodebytes(os.urandom(3000)).decode()
+    small = base64.encodebytes(os.urandom(3000)).decode()
     with path.open("w", encoding="utf-8") as sink:
         sink.write(f"<?xml version='1.0' encoding='utf-8'?>\n<database xmlns='{NS}' title='t' "
                    "replicaid='0123456789ABCDEF'>\n")  # fmt: skip
         for n in range(documents):
+            last = n == documents - 1 and last_attachment != 3000
+            data = base64.encodebytes(os.urandom(last_attachment)).decode() if last else small
             sink.write(
                 f"<document form='Memo'><noteinfo noteid='{n + 1:x}' "
                 f"unid='{unid_base + n:032X}'><created><datetime>20240401T091500,00+09"
@@ -116,6 +121,32 @@ def test_a_killed_child_ends_its_file_with_a_located_error_and_the_next_file_goe
     lines = (tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == first.documents + 3
     assert children == [big, after]
+
+
+def test_a_child_killed_inside_an_attachment_leaves_no_half_written_file(
+    tmp_path: Path, children: list[Path]
+) -> None:
+    path = tmp_path / "big.dxl"
+    text_database(path, 2, last_attachment=40 << 20)  # 40 MiB: the child writes it a while
+    tmp = tmp_path / "out" / "blobs" / "tmp"
+    seen_half_written: list[str] = []
+
+    def kill_inside_the_attachment(_advance: int) -> None:
+        if seen_half_written:
+            return
+        deadline = time.monotonic() + 10
+        while not (half := [p.name for p in tmp.iterdir()]) and time.monotonic() < deadline:
+            time.sleep(0.001)
+        seen_half_written.extend(half)
+        [child] = multiprocessing.active_children()
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+
+    result = extract([path], tmp_path / "out", progress=kill_inside_the_attachment)
+    assert seen_half_written, "the child was not caught writing the attachment"
+    [report] = result.files
+    assert report.failed and report.documents == 1
+    assert not tmp.exists() or list(tmp.iterdir()) == []
 
 
 def test_a_reader_that_stops_early_stops_the_child_and_leaves_no_partial_blob(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 # A progress bar is only worth drawing when reading takes noticeable time.
 PROGRESS_THRESHOLD = 32 << 20
+_REDRAW_SECONDS = 0.1
 
 
 def _width(stream: TextIO) -> int | None:
@@ -85,6 +87,8 @@ def reading_progress(files: list[Path], enabled: bool) -> Iterator[Callable[[int
         TransferSpeedColumn,
     )
 
+    # Redrawn from the reading loop, not by rich's refresh thread: a process with a second
+    # thread may not fork, and a large file is read by a forked child (dxl.source_process).
     with Progress(
         TextColumn("[bold]DXL 読み込み / reading DXL"),
         BarColumn(),
@@ -93,9 +97,19 @@ def reading_progress(files: list[Path], enabled: bool) -> Iterator[Callable[[int
         TimeRemainingColumn(),
         console=errors,
         transient=True,
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task("read", total=total)
-        yield lambda advance: bar.advance(task, advance)
+        drawn = [0.0]
+
+        def advance(read: int) -> None:
+            bar.advance(task, read)
+            now = time.monotonic()
+            if now - drawn[0] >= _REDRAW_SECONDS:
+                drawn[0] = now
+                bar.refresh()
+
+        yield advance
 
 
 @contextmanager

@@ -49,12 +49,13 @@ class BlobResult:
 class BlobStore:
     """A directory of blobs named by their sha256; ``root=None`` hashes without storing."""
 
-    def __init__(self, root: Path | None) -> None:
+    def __init__(self, root: Path | None, tmp_prefix: str | None = None) -> None:
         self.root = root
         self._failure: OSError | None = None
         # Temporary names: one random prefix per store (the stores of a parent and its source
         # process share a folder), then a counter: a uuid4 per blob costs an os.urandom each.
-        self._tmp_prefix = f"{root / 'tmp'}/{uuid.uuid4().hex}-" if root is not None else ""
+        prefix = tmp_prefix if tmp_prefix is not None else f"{uuid.uuid4().hex}-"
+        self._tmp_prefix = f"{root / 'tmp'}/{prefix}" if root is not None else ""
         self._tmp_numbers = itertools.count()
         if root is not None:
             (root / "tmp").mkdir(parents=True, exist_ok=True)
@@ -164,7 +165,8 @@ class BlobWriter:
     def _fail(self, message: str) -> None:
         self._error = message
         if self._tmp is not None:
-            self._discard()
+            with contextlib.suppress(OSError):  # the blob is lost either way; its error says so
+                self._discard()
 
     def _on_disk(self, action: Callable[[], None]) -> None:
         try:

@@ -150,17 +150,32 @@ _UNCONVERTED_LABELS = {
 _KEEP_TEXT = {"button", "actionhotspot", "popup", "region", "objectref", "namedelementlink"}
 
 
-_REMOTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
+_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
+# What a browser's URL parser ignores or reads as a slash: leading and trailing blanks and
+# control characters, tabs and line breaks anywhere, and a backslash (WHATWG URL Standard,
+# "basic URL parser": "\\host/x" and "/\t/host" are both "//host/x").
+_URL_IGNORED = re.compile(r"[\t\n\r]")
+
+
+_C0_AND_SPACE = "".join(map(chr, range(33)))
+
+
+def _as_browsers_read(value: str) -> str:
+    read = _URL_IGNORED.sub("", value.strip().strip(_C0_AND_SPACE))
+    return read.replace("\\", "/")
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     """Pictures come from the migrated files only: a Notes document must not make a reader's
     browser fetch another host's content (a tracking pixel, a leak of who opened what). A link
-    without a scheme (``//host/x``) would follow the page's: it is made HTTPS."""
-    if tag == "img" and attribute == "src" and _REMOTE.match(value):
+    without a scheme (``//host/x``) would follow the page's: it is made HTTPS. Both are judged
+    on the value as a browser reads it, not as written."""
+    if tag == "img" and attribute == "src" and _REMOTE.match(_as_browsers_read(value)):
         return None
-    if tag == "a" and attribute == "href" and value.lstrip().startswith("//"):
-        return "https:" + value.lstrip()
+    if tag == "a" and attribute == "href":
+        read = _as_browsers_read(value)
+        if read.startswith("//"):
+            return "https:" + read
     return value
 
 
@@ -191,8 +206,8 @@ def sanitize_html(markup: str) -> str:
 #: character reference (``//host``, `` //host``, ``&#47;/host``). Markup with neither is
 #: cleaned without that Python callback, whose call per attribute costs a third of nh3's time;
 #: ``tests/dxl/test_richtext.py`` checks the two cleaners agree on generated markup of that kind.
-_FILTER_NEEDED = re.compile(r"<im|href\s*=\s*[\"']?[\s&/]", re.IGNORECASE)
-_PICTURE = re.compile(r"<img", re.IGNORECASE)
+_FILTER_NEEDED = re.compile(r"<im|href\s*=\s*[\"']?[\s&/\\\x00-\x1f]", re.IGNORECASE)
+_PICTURE = re.compile(r"<im(?:g|age)", re.IGNORECASE)
 
 
 def nh3_clean(markup: str) -> str:
@@ -217,7 +232,8 @@ def _cleaner(*, filtered: bool) -> nh3.Cleaner:
     )
 
 
-_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+# ``<image>`` too: HTML parsing makes it an ``<img>``.
+_IMG = re.compile(r"<im(?:g|age)\b[^>]*>", re.IGNORECASE)
 _SRC = re.compile(r"""\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 
 
@@ -226,10 +242,11 @@ def _mark_remote_pictures(markup: str) -> str:
 
     def marked(match: re.Match[str]) -> str:
         found = _SRC.search(match.group(0))
-        source = next((g for g in found.groups() if g is not None), "") if found else ""
+        written = next((g for g in found.groups() if g is not None), "") if found else ""
+        source = _as_browsers_read(html.unescape(written))
         if not _REMOTE.match(source) or source.lower().startswith("data:"):
             return match.group(0)
-        host = re.sub(r"^[a-z][a-z0-9+.-]*:|^//", "", source.strip(), flags=re.IGNORECASE)
+        host = re.sub(r"^[a-z][a-z0-9+.-]*:|^//", "", source, flags=re.IGNORECASE)
         host = host.lstrip("/").split("/", 1)[0][:80]
         return (
             f'{match.group(0)}<span class="notes-unconverted" data-notes-element="remote-image">'

@@ -213,7 +213,7 @@ def scan_file(
             report.replica_id = info.replica_id
             report.design = Counter(note.kind for note in info.design)
             report.profile_documents = reader.profile_documents
-            if not report.failed and reader.bytes_read == report.bytes:
+            if not report.failed and reader.source.finished and reader.bytes_read == report.bytes:
                 report.sha256 = reader.source.file_hash.hexdigest()
             if progress is not None:
                 progress(max(0, report.bytes - seen))

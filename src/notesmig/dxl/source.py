@@ -96,7 +96,7 @@ class HashThread:
     hand-offs cost more than the overlap saves."""
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[tuple[hashlib._Hash, bytes] | None] = queue.Queue(maxsize=16)
+        self._queue: queue.Queue[tuple[hashlib._Hash, bytes]] = queue.Queue(maxsize=16)
         self._thread: threading.Thread | None = None
 
     def update(self, target: hashlib._Hash, data: bytes) -> None:
@@ -110,12 +110,10 @@ class HashThread:
         self._queue.join()
 
     def _work(self) -> None:
+        # A daemon thread: it ends with its process (the source's child, which exits at once).
         while True:
-            work = self._queue.get()
+            target, data = self._queue.get()
             try:
-                if work is None:
-                    return
-                target, data = work
                 target.update(data)
             finally:
                 self._queue.task_done()
@@ -154,8 +152,10 @@ class DxlByteSource:
         self.path = path
         self.store = store
         self.bytes_read = 0
-        #: sha256 of the file's bytes as read (complete once ``chunks`` is exhausted).
+        #: sha256 of the file's bytes as read, complete once :attr:`finished`.
         self.file_hash = FileHash(hash_thread)
+        #: Whether every byte was read and checked (only the last chunk may be still to come).
+        self.finished = False
         self.blobs: dict[int, BlobResult] = {}
         self._stream = stream
         self._next_blob = 0
@@ -194,6 +194,7 @@ class DxlByteSource:
                     yield self._checked(out, final=False)
             tail = self._intercept(self._to_utf8(b"", final=True)) + self._intercept_flush()
             tail = self._checked(tail, final=True)
+            self.finished = True
             if tail:
                 yield tail
         finally:

@@ -24,14 +24,16 @@ import contextlib
 import fcntl
 import multiprocessing
 import pickle
+import signal
 import threading
+import uuid
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from notesmig.dxl.blobs import BlobResult, BlobStore
-from notesmig.dxl.source import DxlByteSource, HashThread, take_blob
+from notesmig.dxl.source import DxlByteSource, FileHash, HashThread, take_blob
 from notesmig.errors import DxlError, SourcePosition
 
 #: Files smaller than this are read in-process. Around 10 MB the child's start, end and pipe
@@ -76,12 +78,16 @@ class _Failed:
 class _Digest:
     """The file's sha256 as the child computed it (what ``hashlib``'s ``hexdigest`` gives)."""
 
-    def __init__(self, hexdigest: str | None = None) -> None:
+    def __init__(self, path: Path, hexdigest: str | None = None) -> None:
+        self._path = path
         self._hexdigest = hexdigest
 
     def hexdigest(self) -> str:
-        if self._hexdigest is None:
-            raise RuntimeError("the file's hash is known only once every chunk has been read")
+        if self._hexdigest is None:  # asked before the end (``finished``): a caller's mistake
+            raise SourceProcessError(
+                "the file's hash is known only once every chunk has been read",
+                SourcePosition(self._path),
+            )
         return self._hexdigest
 
 
@@ -92,16 +98,23 @@ class ProcessByteSource:
         self.path = path
         self.store = store
         self.bytes_read = 0
-        self.file_hash = _Digest()
+        self.file_hash: _Digest | FileHash = _Digest(path)
+        self.finished = False
         self.blobs: dict[int, BlobResult] = {}
 
     def chunks(self) -> Iterator[bytes]:
+        if not can_fork():  # a thread started since this source was chosen
+            yield from self._in_process()
+            return
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
         _widen(sender)
+        # The child's temporary blob files carry a prefix chosen here, so that what a killed
+        # child leaves half-written can be removed.
+        tmp_prefix = f"{uuid.uuid4().hex}-"
         child = context.Process(
             target=_serve,
-            args=(self.path, self.store.root, sender, receiver),
+            args=(self.path, self.store.root, tmp_prefix, sender, receiver),
             name=f"notesmig-source:{self.path.name}",
             daemon=True,
         )
@@ -127,7 +140,8 @@ class ProcessByteSource:
                 finished = True
                 if isinstance(message, _Failed):
                     raise message.error
-                self.file_hash = _Digest(message.sha256)
+                self.file_hash = _Digest(self.path, message.sha256)
+                self.finished = True
                 if message.tail:
                     yield message.tail
                 return
@@ -139,7 +153,29 @@ class ProcessByteSource:
             if child.is_alive():
                 child.terminate()
                 child.join()
+            if child.exitcode != 0:
+                self._remove_leftovers(tmp_prefix)
             child.close()
+
+    def _in_process(self) -> Iterator[bytes]:
+        source = DxlByteSource(self.path, self.store)
+        self.file_hash = source.file_hash
+        for chunk in source.chunks():
+            self.bytes_read = source.bytes_read
+            self.finished = source.finished
+            self.blobs.update(source.blobs)
+            source.blobs.clear()
+            yield chunk
+        self.bytes_read = source.bytes_read
+        self.finished = source.finished
+        self.blobs.update(source.blobs)
+
+    def _remove_leftovers(self, tmp_prefix: str) -> None:
+        if self.store.root is None:
+            return
+        for leftover in (self.store.root / "tmp").glob(f"{tmp_prefix}*"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
     def take_blob(self, text: str | None) -> BlobResult | None:
         return take_blob(self.blobs, text)
@@ -170,32 +206,44 @@ def can_fork() -> bool:
     )
 
 
-def _serve(path: Path, root: Path | None, sender: Connection, inherited: Connection) -> None:
+def _serve(
+    path: Path, root: Path | None, tmp_prefix: str, sender: Connection, inherited: Connection
+) -> None:
     """The child: read the file, send what the parser needs, end with the hash or the error."""
     inherited.close()  # the parent's end: held open here, the parent's exit would go unseen
-    # This process's own work is C code (reading, base64, writing), so a hash thread beside it
-    # overlaps instead of contending for the GIL: the file's sha256 runs there.
-    source = DxlByteSource(path, BlobStore(root), hash_thread=HashThread())
+    # The parent stops a Ctrl-C; this process then ends at its next send (the pipe closed).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        # This process's own work is C code (reading, base64, writing), so a hash thread beside
+        # it overlaps instead of contending for the GIL: the file's sha256 runs there.
+        source = DxlByteSource(path, BlobStore(root, tmp_prefix), hash_thread=HashThread())
+    except Exception as exc:  # the blob folder is gone, say: the parent reports it
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sender.send(_Failed(0, {}, _sendable(exc, path)))
+        sender.close()
+        return
     chunks = source.chunks()
     assert isinstance(chunks, Generator)
-    # One chunk is held back, so that the last one travels with the end message and the
-    # parent learns the file's hash without another round trip.
-    previous: bytes | None = None
+    # One chunk is held back, with how far the file was read when it was made, so that the
+    # last one travels with the end message and the parent learns the file's hash without
+    # another round trip. Blobs go with the chunk after the one that closed them, or earlier.
+    previous: tuple[bytes, int] | None = None
     try:
         try:
             for chunk in chunks:
                 if previous is not None:
-                    sender.send(_Chunk(source.bytes_read, _taken(source), previous))
-                previous = chunk
+                    sender.send(_Chunk(previous[1], _taken(source), previous[0]))
+                previous = (chunk, source.bytes_read)
         except (BrokenPipeError, ConnectionResetError):
             raise
         except Exception as exc:  # every error is the parent's to raise, in its place
             if previous is not None:  # what was read before the fault is parsed first
-                sender.send(_Chunk(source.bytes_read, {}, previous))
-            sender.send(_Failed(source.bytes_read, _taken(source), _sendable(exc)))
+                sender.send(_Chunk(previous[1], _taken(source), previous[0]))
+            sender.send(_Failed(source.bytes_read, _taken(source), _sendable(exc, path)))
             return
         sha256 = source.file_hash.hexdigest()
-        sender.send(_End(source.bytes_read, _taken(source), previous, sha256))
+        tail = previous[0] if previous is not None else None
+        sender.send(_End(source.bytes_read, _taken(source), tail, sha256))
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent stopped reading (a parse error, a closed generator)
     finally:
@@ -218,10 +266,10 @@ def _taken(source: DxlByteSource) -> dict[int, BlobResult]:
     return blobs
 
 
-def _sendable(exc: Exception) -> Exception:
+def _sendable(exc: Exception, path: Path) -> Exception:
     """``exc`` if it survives pickling (every notesmig error does), else its message."""
     try:
         pickle.loads(pickle.dumps(exc))  # noqa: S301 (our own object, in our own process)
     except Exception:  # an unpicklable error, of any kind
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
+        return SourceProcessError(f"{type(exc).__name__}: {exc}", SourcePosition(path))
     return exc
