@@ -36,11 +36,13 @@ from notesmig.dxl.blobs import BlobResult, BlobStore
 from notesmig.dxl.source import DxlByteSource, FileHash, HashThread, take_blob
 from notesmig.errors import DxlError, SourcePosition
 
-#: Files smaller than this are read in-process. Around 10 MB the child's start, end and pipe
-#: cost about what it saves, by content (2026-12-02, 8 MiB against 16 MiB here: the sample at
-#: scale 1, whose 11 MB library is attachments with few documents, 7% slower; at scale 8, whose
-#: 9 MB workflow has many documents, 4% faster); above, it pays (86 MB of attachments 5%
-#: faster, 100 MB of real documents 6%).
+#: Files smaller than this are read in-process. While the child lives, every page this process
+#: writes is copied first (the fork shares them): up to some tens of milliseconds, whatever the
+#: file's size, which only enough overlapped work repays. Measured 2026-12-02 (each a fresh
+#: process, best of 7; this machine's speed varies by a third): the sample's 9 MB workflow 27%
+#: faster through the child, its 11 MB library of few documents 10 to 60% slower, 86 MB of
+#: attachments 0 to 20% faster, 100 MB of real documents 6% faster. At 8 MiB the sample's two
+#: scales come out about even (bench-extract: 0.28 to 0.31 and 0.31 to 0.32 of raw).
 MIN_BYTES = 8 << 20
 #: The pipe's capacity asked for (Linux allows up to /proc/sys/fs/pipe-max-size, 1 MiB).
 _PIPE_BYTES = 1 << 20
