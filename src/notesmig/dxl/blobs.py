@@ -7,7 +7,7 @@ go, so memory stays flat whatever the attachment size.
 
 Everything happens on the caller's thread, in order. A background writer thread was tried
 (and kept until 2026-12-02): on two cores its GIL hand-offs cost the parser more than the
-overlapped hashing and writing saved (``make bench-extract`` measured the extract 5 to 10%
+overlapped hashing and writing saved (``make bench-extract`` measured the extract 2 to 12%
 faster without it). The parallel work of a large export is done by a separate process instead
 (:mod:`notesmig.dxl.source_process`), which owns a store of its own for the blobs it decodes.
 """
