@@ -151,16 +151,14 @@ _KEEP_TEXT = {"button", "actionhotspot", "popup", "region", "objectref", "namede
 
 
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
-# What a browser's URL parser ignores or reads as a slash: leading and trailing blanks and
-# control characters, tabs and line breaks anywhere, and a backslash (WHATWG URL Standard,
-# "basic URL parser": "\\host/x" and "/\t/host" are both "//host/x").
 _URL_IGNORED = re.compile(r"[\t\n\r]")
-
-
 _C0_AND_SPACE = "".join(map(chr, range(33)))
 
 
 def _as_browsers_read(value: str) -> str:
+    # What a browser's URL parser ignores or reads as a slash: leading and trailing blanks and
+    # control characters, tabs and line breaks anywhere, and a backslash (WHATWG URL Standard,
+    # "basic URL parser": "\\host/x" and "/\t/host" are both "//host/x").
     read = _URL_IGNORED.sub("", value.strip().strip(_C0_AND_SPACE))
     return read.replace("\\", "/")
 
@@ -202,8 +200,9 @@ def sanitize_html(markup: str) -> str:
 
 
 #: Where :func:`_keep_attribute` could change anything: a picture (``<img``, or ``<image``,
-#: which HTML parsing turns into one) or a link whose value may begin with a slash, a blank or a
-#: character reference (``//host``, `` //host``, ``&#47;/host``). Markup with neither is
+#: which HTML parsing turns into one) or a link whose value may begin with a slash, backslash,
+#: blank, control character or character reference (``//host``, ``\\host``, ``&#47;/host``,
+#: which :func:`_as_browsers_read` may turn into ``//host``). Markup with neither is
 #: cleaned without that Python callback, whose call per attribute costs a third of nh3's time;
 #: ``tests/dxl/test_richtext.py`` checks the two cleaners agree on generated markup of that kind.
 _FILTER_NEEDED = re.compile(r"<im|href\s*=\s*[\"']?[\s&/\\\x00-\x1f]", re.IGNORECASE)

@@ -42,7 +42,7 @@ from notesmig.errors import DxlError, SourcePosition
 #: process, best of 7; this machine's speed varies by a third): the sample's 9 MB workflow 27%
 #: faster through the child, its 11 MB library of few documents 10 to 60% slower, 86 MB of
 #: attachments 0 to 20% faster, 100 MB of real documents 6% faster. At 8 MiB the sample's two
-#: scales come out about even (bench-extract: 0.28 to 0.31 and 0.31 to 0.32 of raw).
+#: scales come out about even (bench-extract, three runs: 0.28 to 0.32 and 0.31 to 0.33 of raw).
 MIN_BYTES = 8 << 20
 #: The pipe's capacity asked for (Linux allows up to /proc/sys/fs/pipe-max-size, 1 MiB).
 _PIPE_BYTES = 1 << 20
