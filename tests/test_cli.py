@@ -91,7 +91,8 @@ def test_map_transform_and_status(tmp_path: Path) -> None:
     refused = run("transform", tmp_path / "extract", "--mapping", tmp_path / "mappings",
                   "--out", tmp_path / "out2", "--db-url", ledger)  # fmt: skip
     assert refused.returncode == 2
-    assert "shutcho.yaml:" in refused.stderr and "'money' is not one of" in refused.stderr
+    assert "shutcho.yaml:" in refused.stderr and "must be one of: text, " in refused.stderr
+    assert "money" not in refused.stderr  # the file's value is never repeated
     assert not (tmp_path / "out2").exists()  # nothing ran
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -18,6 +21,8 @@ from notesmig.errors import (
     is_transient,
 )
 from notesmig.pipeline.running import DatabaseBusyError
+from tests.dags.test_notes_migration import airflow_env
+from tests.modules import notesmig_modules
 
 
 class _RefusedValue(ValueError, Terminal):
@@ -66,3 +71,35 @@ def test_every_notesmig_error_has_one_root() -> None:
     assert issubclass(DatabaseBusyError, NotesmigError)
     assert issubclass(_RefusedValue, ValueError)
     assert str(DxlError("not XML", SourcePosition(Path("a.xml"), 3, 1))) == ("a.xml:3:1: not XML")
+
+
+#: Every exception class a module of notesmig defines, and those outside NotesmigError.
+_EXCEPTIONS = """
+import importlib, inspect, json, sys
+from notesmig.errors import NotesmigError
+defined, outside = [], []
+for name in json.loads(sys.argv[1]):
+    module = importlib.import_module(name)
+    for value in vars(module).values():
+        if inspect.isclass(value) and issubclass(value, BaseException) and value.__module__ == name:
+            defined.append(f"{name}.{value.__qualname__}")
+            if not issubclass(value, NotesmigError):
+                outside.append(f"{name}.{value.__qualname__}")
+print(json.dumps({"defined": defined, "outside": outside}))
+"""
+
+
+def test_every_exception_notesmig_defines_is_a_notesmig_error(tmp_path: Path) -> None:
+    """Every module, the emulator's too (its errors are terminal ones of its own, under the same
+    root): an error outside NotesmigError has no kind, and is_transient cannot judge it."""
+    # A fresh interpreter: importing the Airflow hooks configures Airflow, not for this one.
+    done = subprocess.run(
+        [sys.executable, "-c", _EXCEPTIONS, json.dumps(notesmig_modules())],
+        env=airflow_env(tmp_path / "airflow"), capture_output=True, text=True, timeout=300,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "notesmig.emulator.config.EmulatorConfigError" in found["defined"]
+    assert "notesmig.transform.access.AccessRefused" in found["defined"]
+    assert found["outside"] == []

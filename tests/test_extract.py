@@ -11,12 +11,12 @@ import jsonschema
 import pytest
 
 from notesmig.dxl.scan import discover
-from notesmig.extract import extract
+from notesmig.extract import extract, read_summary
 from notesmig.sample.corpus import SampleFile
 
-SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[1] / "schemas" / "document.schema.json").read_text()
-)
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMA = json.loads((SCHEMAS / "document.schema.json").read_text())
+SUMMARY_SCHEMA = json.loads((SCHEMAS / "extract-summary.schema.json").read_text())
 
 
 def validate_records(path: Path) -> list[dict]:  # type: ignore[type-arg]
@@ -41,12 +41,17 @@ def test_sample_extract_is_complete_and_matches_the_schema(
             content = (tmp_path / attachment["blob"]).read_bytes()
             assert hashlib.sha256(content).hexdigest() == attachment["sha256"]
             assert len(content) == attachment["size"]
-    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
-    assert summary["totals"]["documents"] == len(records)
-    assert summary["totals"]["failed_files"] == 0
-    titles = {Path(f["file"]).name: f["title"] for f in summary["files"]}
+    # summary.json is a typed record, read back as the transform reads it, and its schema's.
+    raw = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    jsonschema.validate(raw, SUMMARY_SCHEMA)
+    summary = read_summary(tmp_path)
+    assert summary.totals.documents == len(records) and summary.totals.failed_files == 0
+    titles = {Path(f.file).name: f.title for f in summary.files}
     assert titles == {"keijiban.dxl": "掲示板", "bunsho.dxl": "文書ライブラリ",
                       "shutcho.dxl": "出張申請", "genmen.dxl": "火災ごみ減免申請"}  # fmt: skip
+    [trips] = summary.of_database(next(f.replica_id or "" for f in summary.files
+                                       if f.title == "出張申請"))  # fmt: skip
+    assert sorted(trips.acl_roles) == ["[Admin]", "[Approver]"] and trips.sha256
     trip = next(r for r in records if r["form"] == "TripRequest" and "DocReaders" in r["items"])
     assert trip["items"]["DocReaders"]["readers"] is True
     assert trip["created"].endswith("+09:00")

@@ -1,14 +1,18 @@
 """The typed records that flow between stages, each with its JSON form and JSON Schema.
 
-Stages hand each other these records, never dicts: the extract stage's database summary, the
-transform's rows for lists (:class:`ItemRow`), files for libraries (:class:`FileRow`), access
-plans (:class:`PermissionPlan`), held-back and excluded documents (:class:`Outcome`), doclinks
+Stages hand each other these records, never dicts: the extract stage's summary
+(:class:`ExtractSummary`, a report per export), the transform's rows for lists
+(:class:`ItemRow`), files for libraries (:class:`FileRow`), access plans
+(:class:`PermissionPlan`), held-back and excluded documents (:class:`Outcome`), doclinks
 (:class:`LinkRow`); the loader's :class:`LoadOutcome` per document and the reconciler's
 :class:`Verdict`. On disk each is one JSON line (``*.jsonl``); between Airflow tasks only the
 stage results travel (paths and counts). Dicts exist at those two edges only.
 
 Every record's schema is in ``schemas/<name>.schema.json`` (generated from these models and
-checked by the tests, so the two cannot drift apart).
+checked by the tests, so the two cannot drift apart). Two schemas there are written by hand:
+``mapping.schema.json`` (the YAML a person writes) and ``document.schema.json`` (a line of
+``documents.jsonl``: documents are written by orjson on the extraction's hot path, not through
+a model; the tests validate real extracts against it).
 """
 
 from __future__ import annotations
@@ -69,6 +73,98 @@ class SourceFile(Record):
     bytes: int
     documents: int
     failed: bool = False
+
+
+class ReadFault(Record):
+    """A problem reading an export, located as precisely as the input allows; a fatal one
+    stopped the reading (the export's later documents are missing)."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+    document: str | None = None
+    fatal: bool = False
+
+
+class ExportAttachment(Record):
+    """An attachment as the export held it (``error``: why its bytes could not be read)."""
+
+    name: str
+    size: int
+    sha256: str | None
+    document: str | None
+    kind: str
+    error: str | None
+
+
+class ExportAclEntry(Record):
+    """An entry of the database ACL an export carries."""
+
+    name: str
+    level: str
+    type: str | None = None
+    roles: list[str] = Field(default_factory=list)
+
+
+class ExportReport(Record):
+    """What one DXL export held and what went wrong reading it: a line of ``inspect --json``,
+    and one of the files of the extract's ``summary.json``."""
+
+    schema_name: ClassVar[str] = "export-report"
+    file: str
+    bytes: int
+    #: sha256 of the whole file, when it was read to its end.
+    sha256: str | None
+    title: str | None
+    replica_id: str | None
+    documents: int
+    responses: int
+    forms: dict[str, int]
+    item_types: dict[str, int]
+    richtext_items: int
+    attachments: list[ExportAttachment]
+    attachment_bytes: int
+    links: int
+    unconverted: dict[str, int]
+    design: dict[str, int]
+    acl: list[ExportAclEntry]
+    acl_roles: list[str]
+    profile_documents: int
+    readers_documents: int
+    authors_documents: int
+    errors: list[ReadFault]
+
+    @property
+    def failed(self) -> bool:
+        """Whether reading stopped early (the export's later documents are missing)."""
+        return any(error.fatal for error in self.errors)
+
+
+class ExtractTotals(Record):
+    """An extract's counts over all its exports."""
+
+    files: int
+    failed_files: int
+    documents: int
+    responses: int
+    attachments: int
+    attachment_bytes: int
+    errors: int
+
+
+class ExtractSummary(Record):
+    """The extract's ``summary.json``: totals and every export's report (the transform reads
+    the exports' ACLs, hashes and faults from it)."""
+
+    schema_name: ClassVar[str] = "extract-summary"
+    notesmig_version: str
+    extracted_at: str
+    totals: ExtractTotals
+    files: list[ExportReport]
+
+    def of_database(self, replica_id: str) -> list[ExportReport]:
+        """The reports of one database's exports."""
+        return [f for f in self.files if (f.replica_id or "").upper() == replica_id.upper()]
 
 
 class ExtractedDatabase(Record):
@@ -161,6 +257,9 @@ class PermissionPlan(Record):
     #: The Notes names of its Readers and Authors fields, as evidence.
     readers: list[str] = Field(default_factory=list)
     authors: list[str] = Field(default_factory=list)
+    #: What Notes' ACL changes in those names (Japanese / English): a reader the ACL keeps out,
+    #: an edit right that cannot be proven and is carried as read.
+    notes: list[str] = Field(default_factory=list)
 
 
 class SiteGroupPlan(Record):
@@ -180,6 +279,12 @@ class DatabaseAccess(Record):
     title: str | None
     acl_apply: bool
     list_grants: list[Grant] = Field(default_factory=list)
+    #: The ACL on its libraries: as on lists, but Author reads only (a library cannot limit
+    #: editing to one's own files, and Notes Authors edit only the documents naming them).
+    library_grants: list[Grant] = Field(default_factory=list)
+    #: Whether its lists let Contribute edit only the items one created (SharePoint's
+    #: WriteSecurity 2), as Notes limits Author access to one's own documents.
+    own_items_only: bool = False
     site_groups: list[SiteGroupPlan] = Field(default_factory=list)
     unresolved: list[str] = Field(default_factory=list)
 
@@ -327,6 +432,9 @@ class LoadCounts(Record):
     deletions_held: int = 0
     files_removed: int = 0
     unknown_people: dict[str, int] = Field(default_factory=dict)
+    #: What the migration team should know (a list near SharePoint's recommended unique-scope
+    #: limit, ACL entries not carried, Author access narrowed to one's own items).
+    warnings: list[str] = Field(default_factory=list)
 
 
 class LoadedDatabase(Record):
@@ -489,6 +597,8 @@ class Inventory(Record):
 #: Every record with a schema of its own, by schema name.
 SCHEMA_RECORDS: tuple[type[Record], ...] = (
     SourceDatabase,
+    ExportReport,
+    ExtractSummary,
     ExtractedDatabase,
     ItemRow,
     FileRow,
@@ -535,6 +645,12 @@ def write_records(path: Path, records: Iterable[Record]) -> int:
     return count
 
 
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(record)"
+    return f"{where}: {first['msg']}"
+
+
 def read_records(path: Path, kind: type[R]) -> Iterator[R]:
     """The records of a JSON lines file (none if the file does not exist)."""
     if not path.is_file():
@@ -546,11 +662,19 @@ def read_records(path: Path, kind: type[R]) -> Iterator[R]:
             try:
                 yield kind.model_validate_json(line)
             except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"]) or "(record)"
                 raise RecordError(
-                    f"{path}:{number}: not a {kind.__name__} record: {where}: {first['msg']}"
+                    f"{path}:{number}: not a {kind.__name__} record: {_first_error(exc)}"
                 ) from None
+
+
+def read_record(path: Path, kind: type[R]) -> R:
+    """The record a JSON file holds (a summary), or a :class:`RecordError` naming the file."""
+    try:
+        return kind.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise RecordError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except ValidationError as exc:
+        raise RecordError(f"{path}: not a {kind.__name__} record: {_first_error(exc)}") from None
 
 
 def schema_text(record: type[Record]) -> str:

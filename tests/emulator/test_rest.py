@@ -71,3 +71,51 @@ def test_validate_update_sets_authorship_in_site_local_time(
     assert (
         read["fields"]["_UIVersionString"] == item["fields"]["_UIVersionString"]
     )  # no new version
+
+
+def test_write_security_lets_contributors_edit_only_their_own_items(
+    emulator: EmulatorProcess, http: httpx.Client, site_id: str
+) -> None:
+    target = new_list(http, site_id, [{"name": "Note", "text": {}}])
+    lists = f"{REST}/lists(guid'{target['id']}')"
+    client = rest(emulator)
+    people = {}
+    for upn in ("yamada.taro@contoso.onmicrosoft.com", "sato.hanako@contoso.onmicrosoft.com"):
+        login = f"i:0#.f|membership|{upn}"
+        people[upn] = client.post(f"{REST}/ensureuser", json={"logonName": login}).json()["Id"]
+    contribute = client.get(f"{REST}/roledefinitions/getbyname('Contribute')").json()["Id"]
+    design = client.get(f"{REST}/roledefinitions/getbyname('Design')").json()["Id"]
+    assert client.post(f"{lists}/breakroleinheritance(copyRoleAssignments=false,"
+                       "clearSubscopes=false)").status_code == 200  # fmt: skip
+    for user_id in people.values():
+        client.post(f"{lists}/roleassignments/addroleassignment(principalid={user_id},"
+                    f"roledefid={contribute})")  # fmt: skip
+
+    def as_user(upn: str) -> httpx.Client:
+        return httpx.Client(base_url=emulator.graph_url, timeout=30,
+                            headers={"Authorization": f"Bearer user:{upn}"})  # fmt: skip
+
+    yamada, sato = (as_user(upn) for upn in people)
+    items = f"/sites/{site_id}/lists/{target['id']}/items"
+    own = yamada.post(items, json={"fields": {"Title": "山田の申請"}}).json()["id"]
+    assert sato.patch(f"{items}/{own}/fields", json={"Note": "a"}).status_code == 200
+    assert client.get(lists).json()["WriteSecurity"] == 1
+    merge = {"X-HTTP-Method": "MERGE", "IF-MATCH": "*"}
+    # Only a list manager changes it; only SharePoint's values are taken.
+    assert httpx.post(f"{emulator.url}{lists}", json={"WriteSecurity": 2}, headers={
+        **NOMETADATA, **merge, "Authorization": "Bearer user:sato.hanako@contoso.onmicrosoft.com",
+    }).status_code == 403  # fmt: skip
+    assert client.post(lists, json={"WriteSecurity": 3}, headers=merge).status_code == 400
+    assert client.post(lists, json={"Title": "x"}, headers=merge).status_code == 400
+    assert client.post(lists, json={"WriteSecurity": 2}, headers=merge).status_code == 204
+    assert client.get(lists).json()["WriteSecurity"] == 2
+    # Now a contributor edits (or deletes) only the items they created.
+    assert sato.patch(f"{items}/{own}/fields", json={"Note": "b"}).status_code == 403
+    assert sato.delete(f"{items}/{own}").status_code == 403
+    assert yamada.patch(f"{items}/{own}/fields", json={"Note": "c"}).status_code == 200
+    assert http.patch(f"{items}/{own}/fields", json={"Note": "d"}).status_code == 200  # the app
+    assert sato.get(f"{items}/{own}").status_code == 200  # reading is unchanged
+    # Cancel Checkout (Design and above) overrides it.
+    client.post(f"{lists}/roleassignments/addroleassignment(principalid="
+                f"{people['sato.hanako@contoso.onmicrosoft.com']},roledefid={design})")  # fmt: skip
+    assert sato.patch(f"{items}/{own}/fields", json={"Note": "e"}).status_code == 200

@@ -76,9 +76,9 @@ def located(tmp_path: Path, text: str) -> list[tuple[int | None, str, str]]:
 @pytest.mark.parametrize(
     ("change", "line", "key", "fragment"),
     [
-        (("type: number, required", "type: money, required"), 21, "forms.TripRequest.items.Amount.type", "'money' is not one of"),
+        (("type: number, required", "type: money, required"), 21, "forms.TripRequest.items.Amount.type", "must be one of: text, "),
         (("  replica_id: B82634FA404574D2", "  replica_id: XYZ"), 3, "database.replica_id", "does not match"),
-        (("readers: restrict", "readers: open"), 11, "readers", "'open' is not one of"),
+        (("readers: restrict", "readers: open"), 11, "readers", "must be one of: hold, restrict"),
         (("Transport, type: multichoice, choices: [JR, 新幹線]", "Transport, type: multichoice"), 23, "forms.TripRequest.items.Transport", "'choices' is a required property"),
         (("  site: contoso.sharepoint.com:/sites/notes-migration", "  site: notes-migration"), 6, "target.site", "does not match"),
         (("column: Destination", "column: 出張先"), 24, "forms.TripRequest.items.出張先.column", "does not match"),
@@ -90,16 +90,21 @@ def test_schema_errors_name_line_and_key(
     [(found_line, found_key, message)] = located(tmp_path, VALID.replace(*change))
     assert (found_line, found_key) == (line, key)
     assert fragment in message
+    # What the file holds there is never repeated (it may be a secret in a file that is no
+    # mapping at all); the schema's side is enough to fix it.
+    assert change[1].split(":")[-1].strip() not in message
 
 
 def test_an_unknown_key_is_located_on_its_own_line(tmp_path: Path) -> None:
     problems = located(tmp_path, VALID.replace("    list: 出張申請\n", "    lists: 出張申請\n"))
     assert problems == [
-        (14, "forms.TripRequest", "'list' is a required property"),
+        (14, "forms.TripRequest", "必須のキーがありません / 'list' is a required property"),
         (
             15,
             "forms.TripRequest.lists",
-            "Additional properties are not allowed ('lists' was unexpected)",
+            "このキーは使えません（使えるのは attachment_folder, exclude_items, items, library, "
+            "list） / unexpected key (allowed here: attachment_folder, exclude_items, items, "
+            "library, list)",
         ),
     ]
 
@@ -156,7 +161,9 @@ def test_yaml_syntax_duplicates_and_missing_files(tmp_path: Path) -> None:
     [(line, _, message)] = located(
         tmp_path, VALID.replace("  title: 出張申請", "  title: [出張申請")
     )
-    assert line == 5 and "not valid YAML" in message and "line 4" in message  # noticed on line 5
+    # Noticed on line 5, begun on line 4, and said without PyYAML's quote of the file.
+    assert line == 5 and "not valid YAML" in message and "from 4:10" in message
+    assert "出張申請" not in message and "^" not in message
     [(line, key, message)] = located(tmp_path, VALID + "readers: hold\n")
     assert (line, key, message) == (25, "readers", "key appears twice")
     missing = located(tmp_path, VALID.replace("file: users.csv", "file: nobody.csv"))
@@ -210,7 +217,7 @@ def test_deletions_and_the_cutoff(tmp_path: Path) -> None:
     [
         ("cutoff: 令和元年4月1日", 12, "cutoff", "令和"),
         ("cutoff: 2025-02-29", 12, "cutoff", "2025-02-29"),
-        ("deletions:\n  policy: purge", 13, "deletions.policy", "'purge' is not one of"),
+        ("deletions:\n  policy: purge", 13, "deletions.policy", "must be one of: recycle"),
         ("deletions:\n  max_ratio: 2", 13, "deletions.max_ratio", "greater than the maximum"),
     ],
 )  # fmt: skip
@@ -221,3 +228,55 @@ def test_a_cutoff_or_deletion_policy_that_cannot_be_is_located(
     [(found_line, found_key, message)] = located(tmp_path, text)
     assert (found_line, found_key) == (line, key)
     assert fragment in message
+
+
+SECRET = "Hunter2-secret-value"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [(f"DB_PASSWORD={SECRET}\n", 1, "not a mapping (found a string)"),
+     (f"# settings\nDB_PASSWORD: {SECRET}\n", 2, "unexpected key"),
+     (f"version: 1\ndatabase: {{replica_id: {SECRET}}}\n", 2, "does not match the expected"),
+     (f"version: [{SECRET}\n", 2, "not valid YAML: expected ',' or ']'"),
+     (f"version: 1\nkey: '{SECRET}\n", 3, "found unexpected end of stream at 3:1"),
+     (f"version: 1\nreaders: {SECRET}\n", 2, "must be one of: hold, restrict"),
+     (f"version: 1\ndatabase: {{title: {{a: {SECRET}}}}}\n", 2, "not a string (found a mapping)"),
+     (f"- {SECRET}\n", 1, "not a mapping (found a list)")],
+)  # fmt: skip
+def test_a_file_that_is_not_a_mapping_is_never_echoed(
+    tmp_path: Path, text: str, line: int, says: str
+) -> None:
+    # --mapping pointed at a .env file: before, jsonschema's message repeated its line
+    # ("'DB_PASSWORD=...' is not of type 'object'"), and PyYAML's quoted the line it stopped on.
+    path = tmp_path / "a.env"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(MappingError) as caught:
+        load_mapping(path)
+    shown = str(caught.value)
+    assert SECRET not in shown and "Hunter2" not in shown
+    assert says in shown and f"{path}:{line} " in shown
+
+
+def test_nesting_too_deep_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("version: 1\nforms:\n  A: " + "[" * 5_000 + "]" * 5_000 + "\n")
+    [(line, _, message)] = located_in(path)
+    # Before: "path:?", the place lost to a RecursionError.
+    assert line == 3 and "nested too deeply" in message and "入れ子が深すぎます" in message
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_named(tmp_path: Path, codec: str) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_bytes(VALID.encode(codec))
+    [(line, _, message)] = located_in(path)
+    # Before: "a control character (U+0000) is not allowed".
+    assert line == 1 and "probably UTF-16" in message and "expected UTF-8" in message
+    assert message.startswith("UTF-16 のようです")  # Japanese first, English beside
+
+
+def located_in(path: Path) -> list[tuple[int | None, str, str]]:
+    with pytest.raises(MappingError) as caught:
+        load_mapping(path)
+    return caught.value.problems

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from notesmig.pipeline.inventory import read_inventory, take_inventory, write_inventory
 from notesmig.sample.corpus import SampleFile
+from notesmig.sample.dxlbuild import stable_hex, text_item
+from tests.dxlfiles import database, document
 
 
 def test_the_sample_inventory(sample_corpus: list[SampleFile], tmp_path: Path) -> None:
@@ -49,3 +51,54 @@ def _suggested(sample_corpus: list[SampleFile], stem: str) -> str:
     from notesmig.mapping.suggest import suggest
 
     return suggest(next(s.path for s in sample_corpus if s.path.stem == stem)).yaml
+
+
+def test_the_same_file_name_in_two_folders_gets_a_draft_each(tmp_path: Path) -> None:
+    # Before: both databases' drafts were drafts/export.yaml, the second over the first, and a
+    # database's draft held only its first export's forms.
+    drop = tmp_path / "drop"
+    desk = database(
+        drop / "kyoku-a" / "export.dxl",
+        "受付簿",
+        document("Request", stable_hex("r"), text_item("Subject", "受付")),
+    )
+    ledger = database(
+        drop / "kyoku-b" / "export.dxl",
+        "台帳",
+        document("Entry", stable_hex("e"), text_item("Subject", "台帳")),
+    )
+    split = stable_hex("split", length=16).upper()
+    database(
+        drop / "kyoku-c" / "part1.dxl",
+        "分割",
+        document("Memo", stable_hex("m"), text_item("Subject", "前半")),
+        replica=split,
+    )
+    database(
+        drop / "kyoku-c" / "part2.dxl",
+        "分割",
+        document("Reply", stable_hex("p"), text_item("Body", "後半")),
+        replica=split,
+    )
+    # One export of a database that stops early (the other reads whole): no draft of half of it.
+    cut = stable_hex("cut", length=16).upper()
+    database(
+        drop / "kyoku-d" / "good.dxl", "途中まで", document("Memo", stable_hex("g")), replica=cut
+    )
+    broken = drop / "kyoku-d" / "broken.dxl"
+    database(broken, "途中まで", replica=cut)
+    broken.write_text(broken.read_text("utf-8").replace("</database>", "<document>"), "utf-8")
+    mappings = tmp_path / "mappings"
+    found = take_inventory(drop, mappings, mappings / "drafts")
+    by_key = {d.key: d for d in found.databases}
+    assert sorted(by_key) == sorted([desk, ledger, split, cut])
+    drafts = sorted(p.name for p in (mappings / "drafts").iterdir())
+    assert drafts == sorted([f"export-{desk}.yaml", f"export-{ledger}.yaml", "part1.yaml"])
+    for key in (desk, ledger, split):
+        text = Path(str(by_key[key].draft)).read_text("utf-8")
+        assert f'replica_id: "{key}"' in text
+    both = Path(str(by_key[split].draft)).read_text("utf-8")
+    assert '"Memo":' in both and '"Reply":' in both
+    assert 'source: "part1.dxl, part2.dxl"' in both
+    assert by_key[cut].draft is None and by_key[cut].errors
+    assert by_key[cut].complexity == "needs-design-work"

@@ -8,14 +8,17 @@ import re
 from pathlib import Path
 
 from lxml import etree
+from sqlalchemy import create_engine, select
 
 from notesmig.extract import extract
 from notesmig.ledger import Ledger
+from notesmig.ledger.models import Database, Document
 from notesmig.mapping import load_mapping
 from notesmig.records import FileRow, ItemRow, Outcome, read_records
 from notesmig.sample.dxlbuild import E, file_item, number_item, stable_hex, text_item
 from notesmig.transform.stage import run_transform
 from tests.dxlfiles import CREATED, MODIFIED, database, document
+from tests.services import postgres_database
 
 REPLICA = "0123456789ABCDEF"
 MAPPING = """version: 1
@@ -34,14 +37,15 @@ forms:
 
 
 def run(tmp_path: Path, *notes: etree._Element, list_name: str = '"メモ"',
-        replica: str = REPLICA) -> tuple[dict[str, Outcome], dict[str, ItemRow], Path]:  # fmt: skip
-    database(tmp_path / "drop" / "memos.dxl", "メモ", *notes, replica=replica)
+        replica: str = REPLICA, title: str = "メモ", ledger_url: str | None = None,
+        ) -> tuple[dict[str, Outcome], dict[str, ItemRow], Path]:  # fmt: skip
+    database(tmp_path / "drop" / "memos.dxl", title, *notes, replica=replica)
     (tmp_path / "m.yaml").write_text(
         MAPPING.format(replica=replica, list=list_name), encoding="utf-8"
     )
     mapping = load_mapping(tmp_path / "m.yaml")
     extract([tmp_path / "drop" / "memos.dxl"], tmp_path / "extract")
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    ledger = Ledger(ledger_url or f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
     ledger.upgrade()
     result = run_transform(tmp_path / "extract", {replica: mapping}, tmp_path / "out", ledger)
     ledger.close()
@@ -150,3 +154,36 @@ def test_disguising_characters_leave_file_names(tmp_path: Path) -> None:
     _, _, out = run(tmp_path, note)
     [file] = list(read_records(out / "files.jsonl", FileRow))
     assert file.name == "請求書fdp.exe" and file.original_name == name  # the original is evidence
+
+
+def test_values_longer_than_the_ledgers_columns_hold_back_only_their_document(
+    tmp_path: Path,
+) -> None:
+    # On PostgreSQL a value longer than its column is a DataError: before, one form name or
+    # parent of 300 characters (or a long database title) failed the whole run's ledger write.
+    good, long_form, bad_parent = (stable_hex("l", n) for n in range(3))
+    notes = [
+        document("Memo", good, text_item("Subject", "良")),
+        document("M" * 300, long_form, text_item("Subject", "長い")),
+        document("Memo", bad_parent, text_item("Subject", "返信"), parent="P" * 300),
+    ]
+    with postgres_database("nm_hostile") as name:
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        held, rows, _ = run(tmp_path, *notes, title="題" * 300, ledger_url=url)
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                titles = connection.execute(select(Database.title)).scalars().all()
+                forms = dict(connection.execute(select(Document.unid, Document.form)).all())
+        finally:
+            engine.dispose()
+    assert set(rows) == {good}
+    assert held[bad_parent].reason == "extraction error in a mapped item"
+    assert "is not 32 hexadecimal digits" in held[bad_parent].detail
+    assert titles == ["題" * 255]  # cut, with a warning in the extract report
+    assert forms[long_form] == "M" * 255 and forms[good] == "Memo"
+    summary = json.loads((tmp_path / "extract" / "summary.json").read_text(encoding="utf-8"))
+    [file] = summary["files"]
+    messages = [e["message"] for e in file["errors"]]
+    assert any("kept its first 255" in m for m in messages)
+    assert any("the form name is 300 characters long" in m for m in messages)

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from notesmig.ledger import Ledger, bulk
 from notesmig.ledger.models import Attachment, Document, Link, Quarantine
-from notesmig.records import FileRow, ItemRow, LinkRow, Outcome, read_records
+from notesmig.records import FileRow, ItemRow, LinkRow, Outcome, RecordError, read_records
 from notesmig.transform.documents import Transformer
-from notesmig.transform.stage import list_file_name, read_acls, run_transform
+from notesmig.transform.stage import list_file_name, read_acls, read_documents, run_transform
 from tests.transform.conftest import Prepared, prepare
 
 
@@ -116,3 +116,22 @@ def test_the_ledger_records_the_same_whatever_its_batches(
     files = list(read_records(tmp_path / "out" / "files.jsonl", FileRow))
     links = list(read_records(tmp_path / "out" / "links.jsonl", LinkRow))
     assert len(files) == len(whole["files"]) and len(links) == len(whole["links"])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "line", ["{not json", "[1, 2]", '{"database": "B82634FA404574D2", "unid": "' + "A" * 32 + '"}']
+)
+def test_a_documents_file_that_holds_no_documents_is_a_record_error(
+    tmp_path: Path, line: str
+) -> None:
+    # Before: a bare ValueError, outside NotesmigError (is_transient and the CLI saw no kind).
+    (tmp_path / "documents.jsonl").write_text("\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(RecordError, match=r"documents\.jsonl:2: not a notesmig document record"):
+        list(read_documents(tmp_path))
+
+
+def test_an_extract_summary_that_is_not_one_is_a_record_error(tmp_path: Path) -> None:
+    # Before: read as a dict, a report without its ACL was passed over without a word.
+    (tmp_path / "summary.json").write_text('{"files": [{"replica_id": "B82634FA404574D2"}]}')
+    with pytest.raises(RecordError, match=r"summary\.json: not a ExtractSummary record"):
+        read_acls(tmp_path)

@@ -203,6 +203,7 @@ def inspect(
     from notesmig.cli.render import inventory_table, reading_progress, report_file_errors  # noqa: PLC0415
     from notesmig.dxl.blobs import BlobStore  # noqa: PLC0415
     from notesmig.dxl.scan import scan_file  # noqa: PLC0415
+    from notesmig.extract import export_report  # noqa: PLC0415
 
     zone = _zone(assume_tz)
     files = _files(paths)
@@ -215,7 +216,8 @@ def inspect(
                 pass
             reports.append(report)
             if as_json:
-                sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
+                line = export_report(report).model_dump(mode="json")
+                sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
     if not as_json:
         console.print(inventory_table(reports))
     report_file_errors(reports)
@@ -241,11 +243,11 @@ def extract(
     totals = result.totals()
     report_file_errors(result.files)
     console.print(
-        f"{totals['files']} ファイルから {totals['documents']} 文書、添付 {totals['attachments']} 件"
-        f"（{size(totals['attachment_bytes'])}）、問題 {totals['errors']} 件 / "
-        f"{totals['documents']} documents from {totals['files']} file(s), "
-        f"{totals['attachments']} attachments ({size(totals['attachment_bytes'])}), "
-        f"{totals['errors']} problem(s) reported"
+        f"{totals.files} ファイルから {totals.documents} 文書、添付 {totals.attachments} 件"
+        f"（{size(totals.attachment_bytes)}）、問題 {totals.errors} 件 / "
+        f"{totals.documents} documents from {totals.files} file(s), "
+        f"{totals.attachments} attachments ({size(totals.attachment_bytes)}), "
+        f"{totals.errors} problem(s) reported"
     )
     console.print(f"  {out / DOCUMENTS_FILE}\n  {out / 'blobs'}\n  {out / SUMMARY_FILE}")
     if result.failed_files:
@@ -545,6 +547,8 @@ def migrate(
         )
     for stopped in result.stopped:
         console.print(stop_message(stopped), style="bold red", highlight=False)
+    for warning in load.warnings:
+        console.print(f"注意 / note: {warning}", style="yellow", highlight=False)
     if load.unknown_people:
         console.print(
             f"SharePoint にないアカウント {len(load.unknown_people)} 件 / "
@@ -843,6 +847,17 @@ def emulator_serve(
         int,
         typer.Option(help=both("リスト・列の 1 ページの件数", "Page size of lists and columns.")),
     ] = 200,
+    max_page_size: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help=both(
+                "どのページもこの件数まで（$top より優先、既定は上限なし）",
+                "No page of lists, columns, items, delta or children holds more, whatever "
+                "$top asks (default: no cap).",
+            ),
+        ),
+    ] = None,
     manage_permissions: Annotated[
         bool,
         typer.Option(
@@ -871,6 +886,16 @@ def emulator_serve(
             )
         ),
     ] = False,
+    freeze_after: Annotated[
+        str | None,
+        typer.Option(
+            help=both(
+                "パスにこれを含むアプリの最初の書き込みの後、アプリの要求をすべて止める（試験用）",
+                "After the app's first write whose path has this, hold every app request "
+                "(tests: the moment to kill a client).",
+            )
+        ),
+    ] = None,
     fail_fragments: Annotated[
         int,
         typer.Option(
@@ -919,8 +944,10 @@ def emulator_serve(
             groups=read_groups(groups) if groups is not None else (),
             site_members=tuple(site_member or ()),
             page_size=page_size,
+            max_page_size=max_page_size,
             fail_fragments=fail_fragments,
             lose_answer_to=tuple(lose_answer_to or ()),
+            freeze_after=freeze_after,
             manage_permissions=manage_permissions,
             break_inheritance_max_items=break_inheritance_max_items,
             rewrite_office_files=rewrite_office_files,

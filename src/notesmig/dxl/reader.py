@@ -82,8 +82,34 @@ DESIGN_ELEMENTS = (
 _TOP_LEVEL = ("database", "document", "note", "profiledocument", "databaseinfo", "acl")
 _TAGS = [prefix + name for name in _TOP_LEVEL + DESIGN_ELEMENTS for prefix in (DXL_NS, "")]
 _OLE_HOSTS = {"bytearrayext", "bytearraypage"}
-_UNID = re.compile(r"^[0-9A-Fa-f]{32}$")
+# Used with fullmatch: ``$`` alone would let a trailing newline through.
+_UNID = re.compile(r"[0-9A-Fa-f]{32}")
+_REPLICA_ID = re.compile(r"[0-9A-Fa-f]{16}")
 _TRUE = "true"
+#: What the ledger's columns hold (ledger/models.py: Database.title, Document.form): a longer
+#: value from an export would fail the whole run's write on PostgreSQL, so it is cut here, with
+#: a warning on the file (a title) or an error on the document (a form).
+MAX_TITLE = 255
+MAX_FORM = 255
+#: Digits of a counter worth reading (a sequence number, a size): int() of thousands of digits
+#: raises, and nothing in an export counts that high.
+_MAX_DIGITS = 18
+
+
+def valid_replica_id(value: str | None) -> str | None:
+    """A replica id as the ledger and the file names under ``--out`` take it (16 hexadecimal
+    digits, upper case: case carries no meaning in them), or None for anything else."""
+    if value is not None and _REPLICA_ID.fullmatch(value):
+        return value.upper()
+    return None
+
+
+def _whole(text: str | None) -> int | None:
+    """A count written in the export, or None when it is not plain ASCII digits of sane length
+    (``'²'.isdigit()`` is true, yet int() refuses it)."""
+    if text and len(text) <= _MAX_DIGITS and text.isascii() and text.isdigit():
+        return int(text)
+    return None
 
 
 def _flag(element: etree._Element, name: str) -> bool:
@@ -112,6 +138,9 @@ class DxlReader:
         self._assume_tz = assume_tz
         self._blob_url_prefix = blob_url_prefix
         self._root_seen = False
+        #: Problems with the export as a whole (its replica id, its title), each located; the
+        #: documents are still read.
+        self.issues: list[ExtractionIssue] = []
 
     @property
     def bytes_read(self) -> int:
@@ -165,8 +194,8 @@ class DxlReader:
     def _read_root(self, root: etree._Element) -> None:
         self._root_seen = True
         info = self.database
-        info.title = root.get("title")
-        info.replica_id = root.get("replicaid")
+        info.title = self._title(root)
+        info.replica_id = self._replica_id(root, self.issues)
         info.path = root.get("path")
         info.dxl_version = root.get("version")
 
@@ -182,10 +211,11 @@ class DxlReader:
             self.profile_documents += 1
         elif name == "databaseinfo":
             self.database.replica_id = (
-                element.get("replicaid") or element.get("dbid") or self.database.replica_id
+                self._replica_id(element, self.issues, "replicaid")
+                or self._replica_id(element, self.issues, "dbid")
+                or self.database.replica_id
             )
-            count = element.get("numberofdocuments")
-            self.database.declared_documents = int(count) if count and count.isdigit() else None
+            self.database.declared_documents = _whole(element.get("numberofdocuments"))
         elif name == "acl":
             self._acl(element)
         elif name in DESIGN_ELEMENTS:
@@ -238,7 +268,9 @@ class DxlReader:
             parent_unid=element.get("parent"),
             source=self.path,
             line=line_of(element),
-            database_replica=self.database.replica_id or element.get("replicaid"),
+        )
+        document.database_replica = self.database.replica_id or self._replica_id(
+            element, document.errors
         )
         for child in element:
             name = name_of(child.tag)
@@ -254,15 +286,72 @@ class DxlReader:
             form_item = document.item("Form")
             if form_item is not None and form_item.values:
                 document.form = str(form_item.values[0])
+        if document.form is not None and len(document.form) > MAX_FORM:
+            document.errors.append(
+                ExtractionIssue(
+                    "bad-form",
+                    f"the form name is {len(document.form)} characters long; a form name "
+                    f"has at most {MAX_FORM}",
+                    None,
+                    document.line,
+                )
+            )
+            # Cut, so that the ledger can still record the document (held back for the error).
+            document.form = document.form[:MAX_FORM]
         if document.parent_unid is None:
             self._parent_from_ref(document)
-        if document.parent_unid and _UNID.match(document.parent_unid):
-            document.parent_unid = document.parent_unid.upper()
+        parent = document.parent_unid
+        if parent is not None and _UNID.fullmatch(parent):
+            document.parent_unid = parent.upper()
+        elif parent is not None:
+            # Kept raw, it would name no document (or not fit the ledger); without it the
+            # response would silently become a main document. The error holds it back.
+            document.errors.append(
+                ExtractionIssue(
+                    "bad-parent",
+                    f"the parent UNID {parent[:80]!r} is not 32 hexadecimal digits",
+                    None,
+                    document.line,
+                )
+            )
+            document.parent_unid = None
         return document
+
+    def _replica_id(
+        self, element: etree._Element, issues: list[ExtractionIssue], name: str = "replicaid"
+    ) -> str | None:
+        value = element.get(name)
+        valid = valid_replica_id(value)
+        if value is not None and valid is None:
+            # It names the database's folders and report pages: never taken as written.
+            issues.append(
+                ExtractionIssue(
+                    "bad-replica-id",
+                    f"the replica id {value[:80]!r} ({name}) is not 16 hexadecimal digits",
+                    None,
+                    line_of(element),
+                )
+            )
+        return valid
+
+    def _title(self, root: etree._Element) -> str | None:
+        title = root.get("title")
+        if title is not None and len(title) > MAX_TITLE:
+            self.issues.append(
+                ExtractionIssue(
+                    "long-title",
+                    f"the database title is {len(title)} characters long; kept its first "
+                    f"{MAX_TITLE}",
+                    None,
+                    line_of(root),
+                )
+            )
+            return title[:MAX_TITLE]
+        return title
 
     def _noteinfo(self, document: NotesDocument, info: etree._Element) -> None:
         unid = info.get("unid")
-        if unid is not None and _UNID.match(unid):
+        if unid is not None and _UNID.fullmatch(unid):
             # Notes writes UNIDs in upper case hex; case carries no meaning in them, so a
             # lower-case copy is the same document.
             document.unid = unid.upper()
@@ -276,8 +365,7 @@ class DxlReader:
                 )
             )
         document.noteid = info.get("noteid")
-        sequence = info.get("sequence")
-        document.sequence = int(sequence) if sequence and sequence.isdigit() else None
+        document.sequence = _whole(info.get("sequence"))
         for child in info:
             name = name_of(child.tag)
             if name in ("created", "modified", "revised"):
@@ -418,8 +506,7 @@ class DxlReader:
         self, document: NotesDocument, item_name: str, file_element: etree._Element
     ) -> Attachment:
         name = file_element.get("name", "")
-        declared = file_element.get("size")
-        declared_size = int(declared) if declared and declared.isdigit() else None
+        declared_size = _whole(file_element.get("size"))
         attachment = Attachment(
             name=name,
             size=0,

@@ -17,7 +17,7 @@ from lxml import etree
 
 from notesmig.dxl.blobs import BlobStore
 from notesmig.dxl.model import DatabaseInfo, NotesDocument
-from notesmig.dxl.reader import DxlReader
+from notesmig.dxl.reader import MAX_TITLE, DxlReader, valid_replica_id
 from notesmig.dxl.source import DxlByteSource
 from notesmig.dxl.xml import local_name
 from notesmig.errors import DxlError, SourcePosition
@@ -209,6 +209,7 @@ def scan_file(
         finally:
             info = reader.database
             report.database = info
+            report.errors.extend(FileError(i.message, i.line) for i in reader.issues)
             report.title = info.title
             report.replica_id = info.replica_id
             report.design = Counter(note.kind for note in info.design)
@@ -243,15 +244,18 @@ def peek_database(path: Path) -> tuple[str | None, str | None]:
             for _event, element in parser.read_events():
                 assert isinstance(element, etree._Element)
                 name = local_name(element)
-                replica = replica or element.get("replicaid")
+                # An id that is not one is no key: it would name folders under --out (the
+                # extract stage reports it with its line).
+                replica = replica or valid_replica_id(element.get("replicaid"))
                 if name == "database":
                     title = element.get("title")
+                    title = title[:MAX_TITLE] if title is not None else None
                 if name in ("databaseinfo", "document", "note") or replica:
-                    return (replica.upper() if replica else None), title
+                    return replica, title
             if failed:
                 break
     except (DxlError, OSError):
         pass
     finally:
         chunks.close()
-    return (replica.upper() if replica else None), title
+    return replica, title

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -21,7 +22,7 @@ from notesmig.emulator.faults import FaultInjector, fault_error
 from notesmig.emulator.graph import GraphRoutes, is_collection, route_names
 from notesmig.emulator.graph_errors import GraphError, bad_request
 from notesmig.emulator.http import Request, Response, error_response
-from notesmig.emulator.odata import check_query_options
+from notesmig.emulator.odata import check_query_options, whole_number
 from notesmig.emulator.paths import split_path
 from notesmig.emulator.rest import RestRoutes, rest_route
 from notesmig.emulator.tenant import Tenant
@@ -56,6 +57,10 @@ class EmulatorApp:
         self.batch = Batch(self)
         self.requests = 0
         self._answers_to_lose = set(config.lose_answer_to)
+        self.frozen = False
+        # Never set: a frozen app's requests wait until the process is killed (a test's
+        # EmulatorProcess.kill()), and would end unanswered, having done nothing.
+        self._thaw = asyncio.Event()
 
     # -- ASGI -----------------------------------------------------------------------------
 
@@ -88,12 +93,23 @@ class EmulatorApp:
             body or b"",
             f"{scope.get('scheme', 'http')}://{host}",
         )
+        if (
+            self.frozen
+            and _acting_as(request) is None
+            and BUDGET_PATH not in request.raw_path.decode("latin-1")
+        ):
+            await self._thaw.wait()
+            await _drop(send)
+            return
         if body is None:
             response = error_response(
                 GraphError(413, "requestEntityTooLarge", "The request body is too large."), request
             )
         else:
             response = await self.handle(request)
+        if response.wrote and self.config.freeze_after and _acting_as(request) is None:
+            path = unquote(request.raw_path.decode("latin-1").split("?")[0])
+            self.frozen = self.frozen or self.config.freeze_after in path
         if response.wrote and (self._lose_first(request) or self.faults.lose_response()):
             await _drop(send)
             return
@@ -120,8 +136,8 @@ class EmulatorApp:
     @staticmethod
     async def _read_body(receive: Receive, headers: dict[str, str]) -> bytes | None:
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY:
-            return None
+        if declared.isascii() and declared.isdigit() and whole_number(declared, MAX_BODY) is None:
+            return None  # more than MAX_BODY, however many digits it is written with
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -168,9 +184,11 @@ class EmulatorApp:
                 run=lambda: self.uploads.chunk(request, segments),
             )
         if segments == [BUDGET_PATH] and request.method == "GET":
-            # The emulator's own: what it charged, beside what the client believes it spent.
+            # The emulator's own: what it charged, beside what the client believes it spent;
+            # its pid tells whoever started it that this server is that process.
             return Response.of(200, {"used": self.budget.used, "throttled": self.budget.throttled,
-                                     "requests": self.requests})  # fmt: skip
+                                     "requests": self.requests, "pid": os.getpid(),
+                                     "frozen": self.frozen})  # fmt: skip
         rest = rest_route(segments)
         if rest is not None:
             site_path, api = rest
@@ -254,6 +272,14 @@ class EmulatorApp:
             return run()
         except GraphError as exc:
             return error_response(exc, request)
+        except (ValueError, OverflowError) as exc:
+            # A value from the request that no check caught (a number SQLite cannot hold, text
+            # int() refuses) is the client's error, as Graph answers it: 400, never 500. The
+            # transaction above was rolled back, so nothing changed.
+            log.warning("refused %s %s: %s", request.method, request.raw_path, exc)
+            return error_response(
+                bad_request("A value in the request is malformed or out of range."), request
+            )
         except Exception:
             log.exception("emulator failure on %s %s", request.method, request.raw_path)
             return error_response(

@@ -13,7 +13,25 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from notesmig.emulator.graph_errors import GraphError, bad_request, unknown_property
+from notesmig.emulator.odata import whole_number
 from notesmig.spfacts.columns import COLUMN_FACETS
+
+#: The largest integer SQLite stores; a larger id in a query is an OverflowError, not a miss.
+SQLITE_MAX_INT = 2**63 - 1
+
+
+def sqlite_id(value: object) -> int | None:
+    """An item or lookup id as a request writes it (a whole number, or its digits as text),
+    or None when it cannot be one: SQLite can look it up without raising."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 1 <= value <= SQLITE_MAX_INT else None
+    if isinstance(value, str):
+        key = whole_number(value.strip(), SQLITE_MAX_INT)
+        return key if key else None
+    return None
+
 
 _COMMON = {
     "name",
@@ -237,7 +255,7 @@ def _single(column: Column, value: Any, user_ids: set[int], lookup_ids: set[int]
     if facet in ("personOrGroup", "lookup"):
         try:
             key = int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(Infinity)
             raise _wrong_type(column, "a lookup id", value) from None
         if isinstance(value, bool) or key < 1:
             raise _wrong_type(column, "a lookup id", value)

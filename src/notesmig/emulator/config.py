@@ -43,11 +43,20 @@ class EmulatorConfig:
     site_members: tuple[str, ...] = field(default=())
     #: Graph list collections (lists, columns) are paged at this size.
     page_size: int = 200
+    #: No page of a collection (lists, columns, list items and their delta, a folder's
+    #: children) holds more than this, whatever ``$top`` asks: SharePoint pages shorter than
+    #: asked, and a client that does not follow ``@odata.nextLink`` misses the rest. None: only
+    #: ``$top`` (5,000 at most) and the defaults decide, and a folder's children come in one page.
+    max_page_size: int | None = None
     #: The first this many upload fragments answer 503 (a deterministic outage, for tests).
     fail_fragments: int = 0
     #: The first committed write whose path contains each of these loses its answer (a
     #: deterministic lost response, for tests).
     lose_answer_to: tuple[str, ...] = field(default=())
+    #: After the first committed write by the app whose path contains this, every later app
+    #: request waits for ever (signed-in users still read): the moment to kill a client at one
+    #: exact step, for tests. ``/_emulator-budget`` says ``frozen``.
+    freeze_after: str | None = None
     #: Whether the app may manage permissions (an app granted less answers 403 to them).
     manage_permissions: bool = True
     #: Above this many items a list or folder's inheritance cannot be broken (SharePoint:
@@ -76,6 +85,8 @@ class EmulatorConfig:
             raise EmulatorConfigError("upload_session_seconds must be positive")
         if self.page_size < 1:
             raise EmulatorConfigError("page_size must be at least 1")
+        if self.max_page_size is not None and self.max_page_size < 1:
+            raise EmulatorConfigError("max_page_size must be at least 1")
         known = {upn.lower() for upn, _ in self.users}
         for member in self.site_members:
             if self.users and member.lower() not in known:

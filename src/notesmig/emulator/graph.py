@@ -34,10 +34,15 @@ class GraphRoutes:
     def route(self, request: Request, route: list[Segment]) -> Response:
         return self._route(request, route)
 
+    def _top(self, request: Request, default: int) -> int:
+        """How many entries a page holds: ``$top`` (or ``default``) within the tenant's cap."""
+        top = int_param(request.query, "$top", default, maximum=5_000)
+        cap = self.tenant.config.max_page_size
+        return top if cap is None else min(top, cap)
+
     def _page(self, request: Request, entries: list[dict[str, Any]]) -> Response:
         """One page of a collection, with ``@odata.nextLink`` when more follow."""
-        size = self.tenant.config.page_size
-        top = int_param(request.query, "$top", size, maximum=5_000)
+        top = self._top(request, self.tenant.config.page_size)
         after = int_param(request.query, "$skiptoken", 0, maximum=2**31)
         body: dict[str, Any] = {"value": entries[after : after + top]}
         if after + top < len(entries):
@@ -171,7 +176,7 @@ class GraphRoutes:
     def _list_items(self, request: Request, row: ListRow) -> Response:
         query = request.query
         conditions = parse_filter(query.get("$filter", ""))
-        top = int_param(query, "$top", DEFAULT_PAGE, maximum=5_000)
+        top = self._top(request, DEFAULT_PAGE)
         after = int_param(query, "$skiptoken", 0, maximum=2**62)
         honor = (
             "honornonindexedquerieswarningmayfailrandomly"
@@ -206,7 +211,7 @@ class GraphRoutes:
         query = request.query
         since = int_param(query, "token", 0, maximum=2**62)
         after = int_param(query, "$skiptoken", 0, maximum=2**62)
-        top = int_param(query, "$top", DEFAULT_PAGE, maximum=5_000)
+        top = self._top(request, DEFAULT_PAGE)
         changes, last, current = self.tenant.changes(row, since, after, top)
         readable = self.tenant.permissions.readable(
             row, (int(i["id"]) for i in changes if not i["deleted"])
@@ -295,7 +300,9 @@ class GraphRoutes:
                 item_id,
                 lambda list_item: tenant.permissions.can(library, list_item, "read"),
             )
-            return Response.of(200, {"value": children})
+            if tenant.config.max_page_size is None:
+                return Response.of(200, {"value": children})
+            return self._page(request, children)
         if tail == ["content"]:
             item = tenant.drives.drive_item_row(drive_id, item_id)
             if method == "GET":

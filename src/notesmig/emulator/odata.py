@@ -18,13 +18,27 @@ _FILTER_TERM = re.compile(
 )
 
 
+def whole_number(text: str, maximum: int) -> int | None:
+    """``text`` as a whole number from 0 to ``maximum``, or None. ASCII digits only: ``'²'`` and
+    ``'٣'`` pass ``str.isdigit()``, and int() refuses the first; the length is checked before
+    int() is called, which refuses more than 4,300 digits."""
+    if not text.isascii() or not text.isdigit():
+        return None
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(maximum)):
+        return None
+    value = int(digits)
+    return value if value <= maximum else None
+
+
 def int_param(query: dict[str, str], name: str, default: int, *, maximum: int) -> int:
     raw = query.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) > maximum:
+    value = whole_number(raw, maximum)
+    if value is None:
         raise bad_request(f"The query parameter {name} must be a whole number up to {maximum}.")
-    return int(raw)
+    return value
 
 
 def expand_fields(query: dict[str, str]) -> tuple[bool, set[str] | None]:
@@ -116,6 +130,10 @@ _KNOWN_OPTIONS = {
 }  # fmt: skip
 
 
+#: The largest ``$top`` read at all (a resource then caps it at its own page size).
+_MAX_TOP = 999_999_999
+
+
 def check_query_options(query: dict[str, str]) -> None:
     """Graph's 400 for an unknown ``$`` option or a ``$top`` that is not a positive integer
     (checked on every request, whatever the resource reads)."""
@@ -123,5 +141,6 @@ def check_query_options(query: dict[str, str]) -> None:
         if name.startswith("$") and name not in _KNOWN_OPTIONS:
             raise bad_request(f"Query option '{name}' is not allowed.")
     top = query.get("$top")
-    if top is not None and (not top.isdigit() or int(top) < 1 or len(top) > 9):
-        raise bad_request(f"Invalid value '{top}' for $top: a positive integer is expected.")
+    if top is not None and (whole_number(top, _MAX_TOP) or 0) < 1:
+        shown = top if len(top) <= 40 else top[:40] + "..."
+        raise bad_request(f"Invalid value '{shown}' for $top: a positive integer is expected.")

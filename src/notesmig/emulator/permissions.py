@@ -46,6 +46,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS site_groups_title ON site_groups (site_id, tit
 CREATE TABLE IF NOT EXISTS group_members (
     site_id TEXT NOT NULL, group_id INTEGER NOT NULL, member INTEGER NOT NULL,
     PRIMARY KEY (site_id, group_id, member));
+CREATE TABLE IF NOT EXISTS list_settings (
+    list_id TEXT PRIMARY KEY, write_security INTEGER NOT NULL);
 """
 EVERYONE = "Everyone except external users"
 EVERYONE_LOGIN = "c:0-f|rolemanager|spo-grid-all-users"
@@ -53,6 +55,14 @@ EVERYONE_LOGIN = "c:0-f|rolemanager|spo-grid-all-users"
 _READERS = {2, 3, 4, 5, 6}
 _WRITERS = {3, 4, 5, 6}
 _MANAGERS = {5}
+#: Roles exempt from a list's item-level write security: those holding Cancel Checkout
+#: (Override List Behaviors), i.e. Design and Full Control. The list settings page says "Users
+#: with the Cancel Checkout permission can read and edit all items"; Edit is Contribute plus
+#: Manage Lists, without it (learn.microsoft.com, SharePoint Online default permission levels).
+_OVERRIDERS = {4, 5}
+#: SPList.WriteSecurity: 1 all users modify all items, 2 only items they create, 4 none
+#: (learn.microsoft.com/previous-versions/office/developer/sharepoint-2010/ms410739).
+WRITE_SECURITY = (1, 2, 4)
 ROLES_BY_ID = {role.id: role for role in BUILT_IN_ROLES}
 THROTTLED = "-2147024860, Microsoft.SharePoint.SPQueryThrottledException"
 TOO_MANY_ITEMS = (
@@ -323,7 +333,42 @@ class Permissions:
         upn = self.tenant.acting_as
         if upn is None:  # the app: full control everywhere, permissions if it was granted that
             return need != "permissions" or self.tenant.config.manage_permissions
-        return self.allowed(upn, row.site_id, self.effective_key(row, item_id), need)
+        key = self.effective_key(row, item_id)
+        if not self.allowed(upn, row.site_id, key, need):
+            return False
+        if need != "write" or item_id is None or row.is_library:
+            return True  # (libraries have no item-level write security)
+        security = self.write_security(row)
+        if security == 1:
+            return True
+        mine = self.principals_of(row.site_id, upn)
+        if any(a.principal in mine and a.role.kind in _OVERRIDERS for a in self.assignments(key)):
+            return True
+        if security == 4:
+            return False
+        author = self.db.execute(
+            "SELECT author FROM items WHERE list_id = ? AND id = ?", (row.id, item_id)
+        ).fetchone()
+        return author is not None and author["author"] in mine
+
+    def write_security(self, row: ListRow) -> int:
+        found = self.db.execute(
+            "SELECT write_security FROM list_settings WHERE list_id = ?", (row.id,)
+        ).fetchone()
+        return int(found["write_security"]) if found is not None else 1
+
+    def set_write_security(self, row: ListRow, value: object) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or value not in WRITE_SECURITY:
+            raise RestError(
+                400,
+                "-2147024809, System.ArgumentException",
+                "Value does not fall within the expected range.",
+            )
+        self.db.execute(
+            "INSERT INTO list_settings VALUES (?, ?) ON CONFLICT (list_id) "
+            "DO UPDATE SET write_security = excluded.write_security",
+            (row.id, value),
+        )
 
     def can_site(self, site_id: str, need: str) -> bool:
         upn = self.tenant.acting_as

@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 from notesmig.emulator.columns import Column, normalise_value
 from notesmig.emulator.graph_errors import GraphError, RestError
 from notesmig.emulator.http import JSON_TYPE, Request, Response
+from notesmig.emulator.odata import whole_number
 from notesmig.emulator.paths import Segment
 from notesmig.emulator.permissions import EVERYONE, EVERYONE_LOGIN, principal_json
 from notesmig.emulator.tenant import ListRow, Tenant
@@ -176,11 +177,19 @@ class RestRoutes:
         permissions = self.tenant.permissions
         method = request.method
         if not tail:
+            merging = method in ("PATCH", "MERGE") or (
+                method == "POST"
+                and request.headers.get("x-http-method", "").upper() in ("MERGE", "PATCH")
+            )
+            if merging and item_id is None:
+                return self._update_list(request, row)
             _only(method, "GET")
             body: dict[str, Any] = {
                 "Id": item_id if item_id is not None else row.id,
                 "HasUniqueRoleAssignments": permissions.has_unique(row, item_id),
             }
+            if item_id is None:
+                body["WriteSecurity"] = permissions.write_security(row)
             if item_id is not None:
                 body["FileSystemObjectType"] = int(permissions._is_folder(row, item_id))
                 body["FileDirRef"] = self.tenant.folder_path(row, item_id)
@@ -219,7 +228,7 @@ class RestRoutes:
                 )
                 return _answer(request, {"odata.null": True})
             if action.startswith("getbyprincipalid("):
-                principal = int(action[len("getbyprincipalid(") : -1])
+                principal = _whole(action[len("getbyprincipalid(") : -1], "principalid")
                 deleting = method == "DELETE" or (
                     method == "POST"
                     and request.headers.get("x-http-method", "").upper() == "DELETE"
@@ -235,6 +244,20 @@ class RestRoutes:
                     raise bad("Value does not fall within the expected range.")
                 return _answer(request, found[0])
         raise not_found(f"Cannot find resource for the request {'/'.join(tail)}.")
+
+    def _update_list(self, request: Request, row: ListRow) -> Response:
+        """A list's properties (MERGE): of those, the emulator keeps WriteSecurity."""
+        self._require(row, None, "manage")
+        body = request.json()
+        if not isinstance(body, dict):
+            raise bad("The request body must be an SP.List object.")
+        body = {k: v for k, v in body.items() if k != "__metadata"}
+        unknown = sorted(set(body) - {"WriteSecurity"})
+        if unknown:
+            raise bad(f"The property '{unknown[0]}' does not exist on type 'SP.List'.")
+        if "WriteSecurity" in body:
+            self.tenant.permissions.set_write_security(row, body["WriteSecurity"])
+        return Response(204)
 
     def _assignments(self, site_id: str, key: str) -> list[dict[str, Any]]:
         grouped: dict[int, list[dict[str, Any]]] = {}
@@ -286,7 +309,7 @@ class RestRoutes:
                                 "Group cannot be found.")  # fmt: skip
             group_id = named
         elif head.startswith("sitegroups("):
-            group_id = int(head[len("sitegroups(") : -1])
+            group_id = _whole(head[len("sitegroups(") : -1], "id")
         else:
             raise not_found("Cannot find resource for the request.")
         if not tail:
@@ -321,7 +344,8 @@ class RestRoutes:
             return _answer(request, principal_json(self.tenant, site_id, member))
         if len(tail) == 2 and tail[0] == "users" and tail[1].startswith("removebyid("):
             _only(method, "POST")
-            permissions.remove_member(site_id, group_id, int(tail[1][len("removebyid(") : -1]))
+            member_id = _whole(tail[1][len("removebyid(") : -1], "id")
+            permissions.remove_member(site_id, group_id, member_id)
             return _answer(request, {"odata.null": True})
         raise not_found("Cannot find resource for the request.")
 
@@ -583,7 +607,9 @@ class RestRoutes:
     def _people(self, site_id: str, text: str) -> list[int]:
         try:
             entries = ast.literal_eval(text) if text.strip().startswith("[") else json.loads(text)
-        except (ValueError, SyntaxError):
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            # What ast.literal_eval's documentation says malformed input can raise (and
+            # json.loads a RecursionError for deep nesting): a bad value, never a 500.
             raise ValueError("A person value is [{'Key': 'i:0#.f|membership|upn'}].") from None
         if not isinstance(entries, list) or not entries:
             raise ValueError("A person value is [{'Key': 'i:0#.f|membership|upn'}].")
@@ -656,10 +682,18 @@ def _arguments(segment: str) -> dict[str, str]:
 
 
 def _int(arguments: dict[str, str], name: str) -> int:
-    try:
-        return int(arguments[name])
-    except (KeyError, ValueError):
-        raise bad(f"The parameter {name} must be a whole number.") from None
+    if name not in arguments:
+        raise bad(f"The parameter {name} must be a whole number.")
+    return _whole(arguments[name], name)
+
+
+def _whole(text: str, name: str) -> int:
+    """A principal, role or group id from the path: SharePoint's ids are Int32, and anything
+    else is its 400, never an int() or SQLite error."""
+    value = whole_number(text.strip(), 2**31 - 1)
+    if value is None:
+        raise bad(f"The parameter {name} must be a whole number.")
+    return value
 
 
 def _role_json(role: RoleDefinition) -> dict[str, Any]:

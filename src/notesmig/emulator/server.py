@@ -100,15 +100,45 @@ class EmulatorProcess:
                 code = self.process.returncode
                 self.process = None
                 raise EmulatorStartError(f"the emulator exited with {code}; see {log_path}")
-            try:
-                httpx.get(f"{self.url}/v1.0/sites/root", timeout=1.0)
+            answering = self._answering_pid()
+            if answering == self.process.pid:
                 return self
-            except httpx.TransportError:
-                time.sleep(0.05)
+            if answering is not None:
+                # Another emulator holds the port: ours dies on it, and any reply would have
+                # been taken for ours.
+                self.stop()
+                raise EmulatorStartError(
+                    f"port {self.port} is held by another emulator (pid {answering}); see "
+                    f"{log_path}"
+                )
+            time.sleep(0.05)
         self.stop()
         raise EmulatorStartError(
             f"the emulator did not answer on port {self.port} within {timeout} s; see {log_path}"
         )
+
+    def _answering_pid(self) -> int | None:
+        """The pid of the emulator answering on the port, or None while none does (another
+        kind of server, or ours still starting or answering with an injected fault)."""
+        try:
+            answer = httpx.get(
+                f"{self.url}/_emulator-budget",
+                headers={"Authorization": f"Bearer {self._token() or 'any'}"},
+                timeout=1.0,
+            )
+            pid = answer.json().get("pid") if answer.status_code == 200 else None
+        except (httpx.HTTPError, ValueError, AttributeError):
+            return None
+        return pid if isinstance(pid, int) else None
+
+    def _token(self) -> str | None:
+        """The bearer token the child was told to require (``--token``), if any."""
+        for index, option in enumerate(self.options):
+            if option == "--token" and index + 1 < len(self.options):
+                return self.options[index + 1]
+            if option.startswith("--token="):
+                return option.removeprefix("--token=")
+        return None
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -118,6 +148,14 @@ class EmulatorProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        """Stop the child at once (SIGKILL): what it committed stays in its data folder, as
+        after a crash; requests it holds (``--freeze-after``) end unanswered."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
         self.process = None
 
     def __enter__(self) -> EmulatorProcess:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from notesmig.emulator.columns import Column, normalise_value, parse_column
+from notesmig.emulator.columns import Column, normalise_value, parse_column, sqlite_id
 from notesmig.emulator.config import EmulatorConfig
 from notesmig.emulator.drives import Drives
 from notesmig.emulator.graph_errors import GraphError, bad_request, not_found, unknown_property
@@ -565,11 +565,10 @@ class Tenant:
                 # Only the ids written are looked up: a list of 100,000 items is not read
                 # for every value.
                 wanted = [
-                    int(v)
+                    key
                     for v in (value if isinstance(value, list) else [value])
-                    if isinstance(v, (int, str)) and not isinstance(v, bool)
-                    and str(v).strip().isdigit()
-                ][:500]  # fmt: skip
+                    if (key := sqlite_id(v)) is not None
+                ][:500]
                 target = str(column.settings["listId"])
                 lookup_ids = {
                     key
@@ -653,10 +652,9 @@ class Tenant:
         return item_id
 
     def _item_row(self, row: ListRow, item_id: str | int) -> sqlite3.Row:
-        try:
-            key = int(item_id)
-        except (TypeError, ValueError):
-            raise not_found(f"Item '{item_id}' not found") from None
+        key = sqlite_id(item_id)
+        if key is None:
+            raise not_found(f"Item '{str(item_id)[:40]}' not found")
         found: sqlite3.Row | None = self.db.execute(
             "SELECT * FROM items WHERE list_id = ? AND id = ? AND deleted = 0", (row.id, key)
         ).fetchone()

@@ -26,6 +26,7 @@ from notesmig.spfacts.limits import FRAGMENT_UNIT, MAX_FILE_SIZE, MAX_FRAGMENT
 from notesmig.spfacts.quickxor import QuickXorHash
 
 UPLOAD_PREFIX = "_upload"
+_SIZE_DIGITS = len(str(MAX_FILE_SIZE))
 
 
 class Uploads:
@@ -241,10 +242,18 @@ def conflict_behaviour(value: Any) -> str:
 
 
 def content_range(header: str | None) -> tuple[int, int, int]:
-    match = re.fullmatch(r"\s*bytes\s+(\d+)-(\d+)/(\d+)\s*", header or "")
+    # ASCII digits: \d would take other scripts' digits, which no client sends.
+    match = re.fullmatch(r"\s*bytes\s+([0-9]+)-([0-9]+)/([0-9]+)\s*", header or "")
     if match is None:
         raise bad_request("A fragment needs a 'Content-Range: bytes start-end/total' header.")
-    start, end, total = (int(g) for g in match.groups())
+    # Longer than the largest file, a number is refused unread: int() raises on more than
+    # 4,300 digits, and nothing longer could be a byte position anyway.
+    digits = [g.lstrip("0") or "0" for g in match.groups()]
+    if len(digits[2]) > _SIZE_DIGITS:
+        raise GraphError(400, "maxFileSizeExceeded", "The file is larger than 250 GB.")
+    if len(digits[0]) > _SIZE_DIGITS or len(digits[1]) > _SIZE_DIGITS:
+        raise GraphError(416, "invalidRange", "The range lies beyond the file's size.")
+    start, end, total = (int(g) for g in digits)
     if start > end or end >= total:
         raise GraphError(416, "invalidRange", f"The range {start}-{end}/{total} is not valid.")
     return start, end, total

@@ -1,6 +1,6 @@
 """The migration ledger: what happened to every Notes document, stage by stage."""
 
 from notesmig.ledger.models import State
-from notesmig.ledger.store import DEFAULT_URL, Claimed, DatabaseStatus, DocumentRecord, Ledger
+from notesmig.ledger.store import DEFAULT_URL, DatabaseStatus, DocumentRecord, Ledger
 
-__all__ = ["DEFAULT_URL", "Claimed", "DatabaseStatus", "DocumentRecord", "Ledger", "State"]
+__all__ = ["DEFAULT_URL", "DatabaseStatus", "DocumentRecord", "Ledger", "State"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from notesmig.errors import TerminalError
 from notesmig.ledger.models import (
     Document,
     Run,
@@ -29,6 +30,15 @@ DEFAULT_URL = "sqlite:///notesmig-ledger.sqlite3"
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: The advisory lock that serialises schema migrations on PostgreSQL ("notesmig" in ASCII).
 _UPGRADE_LOCK = 0x6E6F7465736D6967
+
+
+class UnknownDocumentError(TerminalError, KeyError):
+    """A document the ledger was never told of (a stage run against another ledger, or one
+    reset since the transform)."""
+
+    def __str__(self) -> str:
+        # KeyError's own str() quotes its argument as a key; this one is a sentence.
+        return str(self.args[0]) if self.args else ""
 
 
 def alembic_config(connection: Connection) -> Config:
@@ -77,7 +87,9 @@ class LedgerBase:
             session.flush()
             return run.id
 
-    def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None:
+    def finish_run(
+        self, run_id: int, status: str, counts: Mapping[str, int | dict[str, int]]
+    ) -> None:
         with self.session() as session:
             session.execute(
                 update(Run)
@@ -91,7 +103,7 @@ def _document(session: Session, database_id: int, unid: str) -> Document:
         select(Document).where(Document.database_id == database_id, Document.unid == unid)
     )
     if row is None:
-        raise KeyError(f"document {unid} is not in the ledger")
+        raise UnknownDocumentError(f"document {unid} is not in the ledger")
     return row
 
 

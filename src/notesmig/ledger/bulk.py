@@ -12,7 +12,7 @@ from typing import TypeVar
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from notesmig.ledger.base import LedgerBase
+from notesmig.ledger.base import LedgerBase, UnknownDocumentError
 from notesmig.ledger.models import (
     Attachment,
     Database,
@@ -266,7 +266,7 @@ def _documents(session: Session, database_id: int, unids: Iterable[str]) -> dict
 def _row_of(rows: dict[str, Document], unid: str) -> Document:
     row = rows.get(unid)
     if row is None:
-        raise KeyError(f"document {unid} is not in the ledger")
+        raise UnknownDocumentError(f"document {unid} is not in the ledger")
     return row
 
 

@@ -284,6 +284,21 @@ class Evidence(LedgerBase):
                 for d in rows
             ]
 
+    def databases_holding(self, unids: Iterable[str]) -> dict[str, set[str]]:
+        """The replica ids of the databases whose documents have these UNIDs (those the
+        ledger knows): what SharePoint holds of another database is that database's."""
+        wanted = sorted(set(unids))
+        found: dict[str, set[str]] = {}
+        with self.session() as session:
+            for start in range(0, len(wanted), 500):
+                for unid, replica in session.execute(
+                    select(Document.unid, Database.replica_id)
+                    .join(Database, Database.id == Document.database_id)
+                    .where(Document.unid.in_(wanted[start : start + 500]))
+                ):
+                    found.setdefault(unid, set()).add(replica)
+        return found
+
     def scopes_of(self, replica_id: str) -> list[ScopeFact]:
         with self.session() as session:
             rows = session.scalars(

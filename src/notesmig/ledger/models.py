@@ -91,7 +91,8 @@ class Run(Base):
     started: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16), default="running")
-    counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    #: The run's counts; a load's also has ``unknown_people`` (account -> occurrences).
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: The database a load or reconcile run was of, and the wave it belonged to.
     database_id: Mapped[int | None] = mapped_column(ForeignKey("databases.id"))
     wave: Mapped[str | None] = mapped_column(String(64))

@@ -1,20 +1,17 @@
-"""Moving one document at a time: forward through the states, or into quarantine, and
-claiming documents so no two workers take the same one."""
+"""Moving one document at a time: forward through the states, or into quarantine."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from notesmig.ledger.base import LedgerBase, _document
+from notesmig.ledger.base import LedgerBase, UnknownDocumentError, _document
 from notesmig.ledger.models import (
     STAGE_ORDER,
     AccessScope,
     Attachment,
-    Database,
     Document,
     Event,
     Quarantine,
@@ -22,7 +19,6 @@ from notesmig.ledger.models import (
     UnknownAccount,
     utcnow,
 )
-from notesmig.ledger.values import Claimed, worker_name
 
 
 class Transitions(LedgerBase):
@@ -42,7 +38,7 @@ class Transitions(LedgerBase):
                 )
             ).one_or_none()
             if found is None:
-                raise KeyError(f"document {unid} is not in the ledger")
+                raise UnknownDocumentError(f"document {unid} is not in the ledger")
             document_id, current = found
             if current == state or (
                 STAGE_ORDER[State(current)] > STAGE_ORDER[state]
@@ -86,7 +82,7 @@ class Transitions(LedgerBase):
             ).all()
             missing = set(unids) - {unid for unid, _id, _state in rows}
             if missing:
-                raise KeyError(f"document {sorted(missing)[0]} is not in the ledger")
+                raise UnknownDocumentError(f"document {sorted(missing)[0]} is not in the ledger")
             # Already there or past it: a no-op, as advance() is.
             moving = {unid: document_id for unid, document_id, current in rows
                       if STAGE_ORDER[State(current)] < STAGE_ORDER[state]}  # fmt: skip
@@ -139,58 +135,6 @@ class Transitions(LedgerBase):
                 )
             )
             return True
-
-    # -- claiming -------------------------------------------------------------------------
-
-    def claim(
-        self,
-        state: State,
-        limit: int,
-        *,
-        worker: str | None = None,
-        lease: timedelta = timedelta(minutes=30),
-        database: str | None = None,
-    ) -> list[Claimed]:
-        """Take up to ``limit`` documents in ``state`` that no live worker holds."""
-        worker = worker or worker_name()
-        now = datetime.now(UTC)
-        stale = now - lease
-        with self.session() as session:
-            query = (
-                select(Document, Database.replica_id)
-                .join(Database, Database.id == Document.database_id)
-                .where(Document.state == str(state))
-                .where((Document.claimed_by.is_(None)) | (Document.claimed_at < stale))
-                .order_by(Document.id)
-                .limit(limit)
-            )
-            if database is not None:
-                query = query.where(Database.replica_id == database)
-            if not self.is_sqlite:
-                query = query.with_for_update(skip_locked=True, of=Document)
-            rows = session.execute(query).all()
-            claimed = []
-            for document, replica in rows:
-                document.claimed_by, document.claimed_at = worker, now
-                claimed.append(
-                    Claimed(
-                        document.id,
-                        replica,
-                        document.unid,
-                        document.state,
-                        document.update_pending,
-                        document.item_id,
-                    )
-                )
-            return claimed
-
-    def release(self, ids: Iterable[int]) -> None:
-        with self.session() as session:
-            session.execute(
-                update(Document)
-                .where(Document.id.in_(list(ids)))
-                .values(claimed_by=None, claimed_at=None)
-            )
 
     def record_unknown_people(self, database_id: int, counts: dict[str, int]) -> None:
         """The accounts SharePoint did not know in the latest load of a database."""
@@ -267,7 +211,34 @@ class Transitions(LedgerBase):
                 .values(audience=audience, access_state=state)
             )
             if not done.rowcount:  # type: ignore[attr-defined]
-                raise KeyError(f"document {unid} is not in the ledger")
+                raise UnknownDocumentError(f"document {unid} is not in the ledger")
+
+    def plan_access(self, database_id: int, unids: Iterable[str]) -> None:
+        """Restricted documents whose permissions are planned and not yet applied anywhere."""
+        wanted = sorted(set(unids))
+        with self.session() as session:
+            for start in range(0, len(wanted), 500):
+                session.execute(
+                    update(Document)
+                    .where(
+                        Document.database_id == database_id,
+                        Document.unid.in_(wanted[start : start + 500]),
+                        Document.access_state.is_(None),
+                    )
+                    .values(access_state="planned")
+                )
+
+    def access_of(self, database_id: int, unid: str) -> tuple[str | None, str | None]:
+        """A document's audience and access state, as the ledger has them now."""
+        with self.session() as session:
+            found = session.execute(
+                select(Document.audience, Document.access_state).where(
+                    Document.database_id == database_id, Document.unid == unid
+                )
+            ).first()
+            if found is None:
+                raise UnknownDocumentError(f"document {unid} is not in the ledger")
+            return found[0], found[1]
 
     def forget_item(self, database_id: int, unid: str) -> None:
         """The document's item is gone from SharePoint (removed on purpose)."""

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from dataclasses import dataclass, field
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass(frozen=True)
@@ -19,16 +13,6 @@ class DocumentRecord:
     form: str | None
     parent_unid: str | None
     source_sha256: str
-
-
-@dataclass(frozen=True)
-class Claimed:
-    id: int
-    database: str
-    unid: str
-    state: str
-    update_pending: bool
-    item_id: str | None
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,29 @@ class Views(LedgerBase):
             )
             return {unid: str(list_id) for unid, list_id in rows}
 
+    def access_view(self, replica_id: str) -> dict[str, tuple[str | None, str | None]]:
+        """UNID -> (audience, access state) of one database's documents that have either."""
+        with self.session() as session:
+            rows = session.execute(
+                select(Document.unid, Document.audience, Document.access_state)
+                .join(Database)
+                .where(
+                    Database.replica_id == replica_id,
+                    (Document.audience.is_not(None)) | (Document.access_state.is_not(None)),
+                )
+            )
+            return {unid: (audience, state) for unid, audience, state in rows}
+
+    def scope_digests(self, replica_id: str) -> dict[tuple[str, str], str]:
+        """(list id, scope key) -> the sha256 of the grants notesmig set and verified there."""
+        with self.session() as session:
+            rows = session.execute(
+                select(AccessScope.target, AccessScope.key, AccessScope.grants_sha256)
+                .join(Database, Database.id == AccessScope.database_id)
+                .where(Database.replica_id == replica_id, AccessScope.state == "verified")
+            )
+            return {(target, key): sha for target, key, sha in rows}
+
     def placements(self, replica_id: str) -> dict[tuple[str, str], tuple[str, str, str]]:
         """(UNID, file key) -> (library, folder, name): where each file of a database went."""
         with self.session() as session:

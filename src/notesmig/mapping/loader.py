@@ -1,7 +1,9 @@
 """Reading mapping files: YAML with line numbers, the JSON Schema, then the cross-checks.
 
 Every problem is reported before any work starts, each with the file, the line and the key
-(``shutcho.yaml:42 forms.TripRequest.items.Amount.type: 'money' is not one of ...``).
+(``shutcho.yaml:42 forms.TripRequest.items.Amount.type: 次のいずれか... / must be one of: ...``).
+A message never repeats what the file holds there: ``--mapping`` pointed at the wrong file (a
+``.env``, a key file) must not print its contents into a terminal or a CI log.
 """
 
 from __future__ import annotations
@@ -58,7 +60,21 @@ def _dotted(path: Iterable[str | int]) -> str:
 
 
 MAX_MAPPING_BYTES = 2 << 20
+#: Deeper than any mapping nests (forms.<form>.items.<item>.choices is 5): refused before
+#: PyYAML's recursive composer would exhaust the stack.
+MAX_DEPTH = 32
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: A quoted piece of a PyYAML message longer than this is left out (it may be the file's text).
+_QUOTED = re.compile(r"'[^']{13,}'")
+
+
+def _utf16_without_bom(data: bytes) -> bool:
+    """Whether bytes look like UTF-16 saved without a byte order mark: a NUL in every other
+    byte for most characters (the ASCII of YAML keys and punctuation)."""
+    if len(data) < 4 or b"\x00" not in data:
+        return False
+    half = len(data) // 2
+    return max(data[0::2].count(0), data[1::2].count(0)) >= half * 0.3
 
 
 def _text_of(path: Path) -> str:
@@ -67,50 +83,96 @@ def _text_of(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise MappingError(path, [(None, "", f"cannot be read: {exc.strerror or exc}")]) from exc
-    if len(data) > MAX_MAPPING_BYTES:
-        raise MappingError(path, [(None, "", f"{len(data)} bytes is too large for a mapping")])
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise MappingError(
-            path, [(1, "", "the file is UTF-16; save the mapping as UTF-8 (BOM or not)")]
+            path, [(None, "", f"読めません / cannot be read: {exc.strerror or exc}")]
+        ) from exc
+    if len(data) > MAX_MAPPING_BYTES:
+        raise MappingError(
+            path, [(None, "", f"大きすぎます / {len(data)} bytes is too large for a mapping")]
         )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise MappingError(path, [(1, "", _UTF16)])
+    if _utf16_without_bom(data):
+        raise MappingError(path, [(1, "", _UTF16_PROBABLY)])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        guess = ""
+        guess = ("", "")
         try:
             data.decode("cp932")
-            guess = " (it reads as Shift_JIS)"
+            guess = ("（Shift_JIS のようです）", " (it reads as Shift_JIS)")
         except UnicodeDecodeError:
             pass
         raise MappingError(
-            path, [(line, "", f"not UTF-8{guess}; save the mapping as UTF-8")]
-        ) from None
+            path,
+            [(line, "", f"UTF-8 ではありません{guess[0]}。UTF-8 で保存してください / "
+                        f"not UTF-8{guess[1]}; save the mapping as UTF-8")],
+        ) from None  # fmt: skip
     control = _CONTROL.search(text)
     if control is not None:
         line = text.count("\n", 0, control.start()) + 1
+        code = f"U+{ord(control.group()):04X}"
         raise MappingError(
-            path, [(line, "", f"a control character (U+{ord(control.group()):04X}) is not allowed")]
-        )
+            path, [(line, "", f"制御文字 ({code}) は使えません / a control character ({code}) "
+                              "is not allowed")],
+        )  # fmt: skip
     return text
+
+
+_TOO_DEEP = (
+    f"入れ子が深すぎます（{MAX_DEPTH} 段まで） / nested too deeply to be a mapping "
+    f"(more than {MAX_DEPTH} levels)"
+)
+_UTF16 = (
+    "UTF-16 で保存されています。UTF-8 で保存してください / the file is UTF-16 (expected UTF-8); "
+    "save the mapping as UTF-8 (BOM or not)"
+)
+_UTF16_PROBABLY = (
+    "UTF-16 のようです（BOM なし）。UTF-8 で保存してください / probably UTF-16 without a BOM "
+    "(expected UTF-8); save the mapping as UTF-8"
+)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> tuple[int | None, str]:
+    """PyYAML's complaint as a line and a message: what is wrong and where (line:column),
+    without the snippet of the file PyYAML's own message quotes."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return None, f"YAML として読めません / not valid YAML ({type(exc).__name__})"
+    mark, context_mark = exc.problem_mark, exc.context_mark
+    said = _QUOTED.sub("'...'", exc.problem or "a syntax error")
+    if mark is not None:
+        said += f" at {mark.line + 1}:{mark.column + 1}"
+    if exc.context and context_mark is not None:
+        context = _QUOTED.sub("'...'", exc.context)
+        said += f" ({context} from {context_mark.line + 1}:{context_mark.column + 1})"
+    line = mark.line + 1 if mark is not None else None
+    return line, f"YAML として読めません / not valid YAML: {said}"
 
 
 def _refuse_aliases(path: Path, text: str) -> None:
     """Anchors and aliases are refused: a mapping never needs them, and a few hundred bytes of
-    nested aliases expand without end (or recurse)."""
+    nested aliases expand without end (or recurse). So is nesting deeper than any mapping's,
+    found here, where PyYAML reads event by event without recursing, with its line."""
+    depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            line = event.start_mark.line + 1 if event.start_mark else None
             anchor = getattr(event, "anchor", None)
             if isinstance(event, yaml.AliasEvent) or anchor is not None:
-                line = event.start_mark.line + 1 if event.start_mark else None
                 raise MappingError(
-                    path, [(line, "", "YAML anchors and aliases (&, *) are not allowed here")]
-                )
+                    path, [(line, "", "YAML のアンカーとエイリアス (&, *) は使えません / YAML "
+                                      "anchors and aliases (&, *) are not allowed here")],
+                )  # fmt: skip
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise MappingError(path, [(line, "", _TOO_DEEP)])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise MappingError(path, [(line, "", f"not valid YAML: {exc}")]) from exc
+        line, message = _yaml_problem(exc)
+        raise MappingError(path, [(line, "", message)]) from None
 
 
 class _MappingLoader(yaml.SafeLoader):
@@ -133,11 +195,11 @@ def _read_yaml(path: Path) -> tuple[Any, dict[KeyPath, int]]:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise MappingError(path, [(line, "", f"not valid YAML: {exc}")]) from exc
+        line, message = _yaml_problem(exc)
+        raise MappingError(path, [(line, "", message)]) from None
     except RecursionError:
-        raise MappingError(path, [(None, "", "nested too deeply to be a mapping")]) from None
+        # Depth is refused with its line before this; kept for any other way to recurse.
+        raise MappingError(path, [(1, "", _TOO_DEEP)]) from None
     finally:
         loader.dispose()
     lines: dict[KeyPath, int] = {}
@@ -180,7 +242,7 @@ def load_mapping(path: Path) -> Mapping:
         raise MappingError(path, [(None, "", "the mapping file does not exist")])
     data, lines = _read_yaml(path)
     validator = jsonschema.Draft202012Validator(load_schema("mapping"))
-    problems = [_located(error, lines) for error in validator.iter_errors(data)]
+    problems = [p for error in validator.iter_errors(data) for p in _located(error, lines)]
     problems.sort(key=lambda p: (p[0] or 0, p[1]))
     if problems:
         raise MappingError(path, problems)
@@ -199,16 +261,85 @@ def load_mapping(path: Path) -> Mapping:
 
 def _located(
     error: jsonschema.ValidationError, lines: dict[KeyPath, int]
-) -> tuple[int | None, str, str]:
+) -> list[tuple[int | None, str, str]]:
     at = tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = (
             set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
         )
-        unexpected = sorted(k for k in error.instance if k not in allowed)
-        if unexpected:  # point at the unexpected key itself, not at its parent
-            at = (*at, unexpected[0])
-    return _line(lines, at), _dotted(at), error.message
+        unexpected = sorted(str(k) for k in error.instance if k not in allowed)
+        if unexpected:  # each unexpected key on its own line, not on its parent's
+            said = (
+                f"このキーは使えません（使えるのは {', '.join(sorted(allowed))}） / unexpected "
+                f"key (allowed here: {', '.join(sorted(allowed))})"
+                if allowed
+                else "このキーは使えません / unexpected key"
+            )
+            return [(_line(lines, (*at, key)), _dotted((*at, key)), said) for key in unexpected]
+    return [(_line(lines, at), _dotted(at), _schema_message(error))]
+
+
+#: JSON Schema's types as a mapping's reader knows them: (Japanese, English).
+_KINDS = {
+    "object": ("マッピング", "a mapping"),
+    "array": ("リスト", "a list"),
+    "string": ("文字列", "a string"),
+    "integer": ("整数", "a whole number"),
+    "number": ("数値", "a number"),
+    "boolean": ("true か false", "true or false"),
+    "null": ("空", "empty"),
+}
+
+
+def _kind(value: Any) -> tuple[str, str]:
+    """What YAML made of a value, named without the value itself."""
+    if value is None:
+        return _KINDS["null"]
+    for python, kind in ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),
+                         (list, "array"), (dict, "object")):  # fmt: skip
+        if isinstance(value, python):
+            return _KINDS[kind]
+    if isinstance(value, bytes):
+        return "バイナリ", "binary data"
+    return type(value).__name__, type(value).__name__
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    """jsonschema's complaint rewritten from the schema's side alone: its own messages repeat
+    the value (``'DB_PASSWORD=...' is not of type 'object'``), and the value may be a secret in
+    a file that was never a mapping."""
+    rule = error.validator
+    limit: Any = error.validator_value
+    if rule == "type":
+        wanted = [limit] if isinstance(limit, str) else list(limit)
+        ja = "／".join(_KINDS.get(w, (w, w))[0] for w in wanted)
+        en = " or ".join(_KINDS.get(w, (w, w))[1] for w in wanted)
+        found_ja, found_en = _kind(error.instance)
+        return f"{ja}ではありません（{found_ja}） / not {en} (found {found_en})"
+    if rule == "enum":
+        choices = ", ".join(str(c) for c in limit)
+        return f"次のいずれかにしてください: {choices} / must be one of: {choices}"
+    if rule == "const":
+        return f"{limit} にしてください / must be {limit}"
+    if rule == "required":
+        return f"必須のキーがありません / {error.message}"  # names the schema's key, not data
+    if rule == "pattern":
+        return f"形式が違います / does not match the expected form {limit}"
+    if rule == "minLength":
+        if limit == 1:
+            return "空にはできません / must not be empty"
+        return f"{limit} 文字以上にしてください / shorter than {limit} characters"
+    if rule == "maxLength":
+        return f"{limit} 文字以内にしてください / longer than {limit} characters"
+    if rule == "minimum":
+        return f"{limit} 以上にしてください / less than the minimum of {limit}"
+    if rule == "maximum":
+        return f"{limit} 以下にしてください / greater than the maximum of {limit}"
+    if rule == "minProperties":
+        return f"キーが {limit} 個以上必要です / needs at least {limit} key(s)"
+    if rule == "uniqueItems":
+        return "同じ値が繰り返されています / a value is repeated"
+    return f"スキーマの規則 {rule} に合いません / does not satisfy the schema's {rule!r} rule"
 
 
 def load_mappings(path: Path) -> dict[str, Mapping]:

@@ -130,11 +130,17 @@ def suggest_databases(
         except SuggestError as exc:
             yield exc
             continue
-        if stems[paths[0].stem] > 1:
-            drafted = dataclasses.replace(
-                drafted, file_name=f"{paths[0].stem}-{drafted.replica_id}.yaml"
-            )
-        yield drafted
+        yield dataclasses.replace(
+            drafted, file_name=draft_file_name(paths[0], drafted.replica_id, stems)
+        )
+
+
+def draft_file_name(first: Path, replica_id: str, stems: Counter[str]) -> str:
+    """A draft's file name: its database's first export's stem, with the replica id added
+    where several databases (``stems``: their first exports' stems) share that stem."""
+    if stems[first.stem] > 1:
+        return f"{first.stem}-{replica_id}.yaml"
+    return f"{first.stem}.yaml"
 
 
 def _observe(

@@ -2,8 +2,9 @@
 
 Per Notes database: its title and replica id, documents per form, responses, attachments and
 their bytes, rich text and the elements notesmig does not convert, how much of it Readers and
-Authors fields restrict, its ACL, whether a mapping exists (a draft is written for one that has
-none), and a complexity class with the reasons for it, so a migration team can plan its waves:
+Authors fields restrict, its ACL, whether a mapping exists (a draft is written, from all its
+exports, for one that has none and reads whole), and a complexity class with the reasons for it,
+so a migration team can plan its waves:
 
 * ``simple-list``: documents with plain items, a list does it;
 * ``document-library``: files are most of it, a library beside the list;
@@ -109,19 +110,31 @@ def classify(reports: list[FileReport]) -> tuple[Complexity, list[str]]:
 
 def take_inventory(drop: Path, mappings: Path, drafts: Path | None = None) -> Inventory:
     """Scan the drop folder; draft a mapping (into ``drafts``) for each database without one."""
-    from notesmig.mapping.suggest import suggest  # noqa: PLC0415
+    from notesmig.mapping.suggest import SuggestError, draft_file_name, suggest_files  # noqa: PLC0415
 
     existing = _existing_mappings(mappings)
     entries = []
-    for source in discover_databases([drop]):
-        reports = [_scanned(Path(f)) for f in source.files]
+    sources = discover_databases([drop])
+    # Exports of different databases often share a name (export.dxl in a folder per office):
+    # their drafts must not overwrite one another.
+    stems = Counter(Path(s.files[0]).stem for s in sources)
+    for source in sources:
+        files = [Path(f) for f in source.files]
+        reports = [_scanned(f) for f in files]
         complexity, reasons = classify(reports)
         mapping = existing.get((source.replica_id or "").upper())
         draft: Path | None = None
         if mapping is None and drafts is not None and source.replica_id:
-            drafts.mkdir(parents=True, exist_ok=True)
-            draft = drafts / f"{Path(source.files[0]).stem}.yaml"
-            draft.write_text(suggest(Path(source.files[0])).yaml, encoding="utf-8")
+            try:
+                drafted = suggest_files(files)
+            except SuggestError:
+                # An export that does not read whole: its read errors are in the entry, and a
+                # draft of part of a database would not run as drafted.
+                drafted = None
+            if drafted is not None:
+                drafts.mkdir(parents=True, exist_ok=True)
+                draft = drafts / draft_file_name(files[0], drafted.replica_id, stems)
+                draft.write_text(drafted.yaml, encoding="utf-8")
         forms: Counter[str] = Counter()
         unconverted: Counter[str] = Counter()
         for report in reports:

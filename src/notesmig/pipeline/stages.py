@@ -71,10 +71,10 @@ def extract_database(
             )
             for f in result.files
         ],
-        documents=totals["documents"],
-        attachments=totals["attachments"],
-        attachment_bytes=totals["attachment_bytes"],
-        errors=totals["errors"],
+        documents=totals.documents,
+        attachments=totals.attachments,
+        attachment_bytes=totals.attachment_bytes,
+        errors=totals.errors,
     )
 
 
@@ -212,7 +212,9 @@ async def _load(
         status = "success"
         return counts
     finally:
-        summary = counts.model_dump(exclude={"unknown_people"})
+        # With the accounts SharePoint did not know: the ledger's unknown accounts hold each
+        # name's latest count, not which run met it.
+        summary = counts.model_dump()
         summary["resource_units"] = budget.used
         ledger.finish_run(run, status, summary)
 

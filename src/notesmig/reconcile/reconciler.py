@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from notesmig import reasons
@@ -35,6 +37,7 @@ from notesmig.sharepoint.provision import (
     plan_columns,
 )
 from notesmig.sharepoint.rest import SharePointRest
+from notesmig.spfacts.limits import REWRITTEN_ON_UPLOAD
 
 log = logging.getLogger("notesmig.reconcile")
 
@@ -109,33 +112,45 @@ class Reconciler:
         findings: dict[str, Finding] = {}
         verdicts: list[Verdict] = []
         expected = [d for d in documents if d.state in EXPECTED_STATES]
-        known = {d.unid for d in documents}
+        own = {d.unid: d for d in documents}
         by_list: dict[str, list[DocumentFact]] = defaultdict(list)
         for document in expected:
             title = document.list_title or plan.forms.get((document.form or "").casefold())
             if title is not None:
                 by_list[title].append(document)
         present: dict[str, tuple[Target, dict[str, list[dict[str, Any]]]]] = {}
+        strays: list[tuple[Target, dict[str, Any], str]] = []
         planned = {planned.title: planned for planned in plan.lists}
         for title, planned_list in sorted(planned.items()):
             target = await self.provisioner.existing(site, title, plan_columns(planned_list))
             items: dict[str, list[dict[str, Any]]] = defaultdict(list)
             if target is not None:
                 key = target.column("NotesUNID")
-                owner = target.column("NotesDatabase")
                 for item in await self._items(target, "fields"):
                     fields = item.get("fields") or {}
                     if fields.get("ContentType") == "Folder":
                         continue
                     unid = str(fields.get(key.internal if key else "NotesUNID") or "")
-                    database = fields.get(owner.internal if owner else "NotesDatabase")
-                    if database and database != plan.replica_id and unid not in known:
-                        continue  # another database's document in a shared list
-                    if unid and unid in known:
+                    if unid in own:
                         items[unid].append(item)
                     else:
-                        verdicts.append(self._unexpected(target, item, unid))
+                        strays.append((target, item, unid))
                 present[title] = (target, items)
+        # What a shared list holds of another database is that database's to account for; its
+        # NotesDatabase column is not asked, since anyone can type into it.
+        elsewhere = self._elsewhere(unid for _t, _i, unid in strays)
+        for target, item, unid in strays:
+            if unid not in elsewhere:
+                verdicts.append(self._unexpected(target, item, unid))
+        # Excluded or held-back documents are in SharePoint only by hand or from an earlier
+        # load: an auditor must see them, not find them by chance.
+        for target, items in present.values():
+            for unid, found_items in sorted(items.items()):
+                why = _not_expected(own[unid])
+                if why is None:
+                    continue
+                for item in found_items:
+                    verdicts.append(self._unexpected(target, item, unid, why))
         for title, docs in by_list.items():
             target, items = present.get(title, (None, {}))
             plans = (
@@ -146,6 +161,16 @@ class Reconciler:
             for document in docs:
                 finding = findings.setdefault(document.unid, Finding(web_url=document.web_url))
                 found = items.get(document.unid, [])
+                copies = [
+                    f"{other} #{item['id']}"
+                    for other, (_target, its) in sorted(present.items())
+                    if other != title
+                    for item in its.get(document.unid, [])
+                ]
+                if copies:  # once in SharePoint means once in all of the database's lists
+                    finding.add(
+                        "duplicate", Difference(field="item", expected=title, actual=copies)
+                    )
                 if not found:
                     finding.add("missing", Difference(field="item", expected=title, actual=None))
                     finding.rewrite_item = finding.item_gone = True
@@ -181,7 +206,7 @@ class Reconciler:
                 if target is not None and document.audience:
                     await self._item_access(applier, target, document, item, scopes, finding)
         await self._held_but_present(applier, documents, present, scopes, findings)
-        await self._files(site, expected, findings, verdicts, scopes, applier)
+        await self._files(site, own, findings, verdicts, scopes, applier)
         await self._list_scopes(applier, present, scopes, verdicts)
         repairs: list[Repair] = []
         for unid, finding in sorted(findings.items()):
@@ -229,14 +254,22 @@ class Reconciler:
             if name not in {c.name for c in planned.columns}
         }
 
-    def _unexpected(self, target: Target, item: dict[str, Any], unid: str) -> Verdict:
+    def _elsewhere(self, unids: Iterable[str]) -> set[str]:
+        """Of these UNIDs (none of this database's), those the ledger has in another database."""
+        holders = self.ledger.databases_holding(u for u in unids if u)
+        return {unid for unid, replicas in holders.items() if replicas - {self.plan.replica_id}}
+
+    def _unexpected(
+        self, target: Target, item: dict[str, Any], unid: str, why: str | None = None
+    ) -> Verdict:
+        found = [Difference(field="item", expected=None, actual=f"{target.title} #{item['id']}")]
+        if why is not None:
+            found.append(Difference(field="(ledger)", expected=why, actual="in SharePoint"))
         return Verdict(
             database=self.plan.replica_id,
             unid=unid,
             verdict="unexpected",
-            differences=[
-                Difference(field="item", expected=None, actual=f"{target.title} #{item['id']}")
-            ],
+            differences=found,
             web_url=item.get("webUrl"),
             subject=f"item:{target.id}:{item['id']}",
         )
@@ -337,7 +370,7 @@ class Reconciler:
         """A document held back for its access that is still in SharePoint must be withdrawn
         (its own permissions: nobody's but the app's); else it is readable where it must not be."""
         for document in documents:
-            if document.state != State.QUARANTINED or not reasons.is_access(document.error or ""):
+            if not _held_for_access(document):
                 continue
             for target, items in present.values():
                 for item in items.get(document.unid, []):
@@ -389,17 +422,19 @@ class Reconciler:
     async def _files(
         self,
         site: SiteRef,
-        expected: list[DocumentFact],
+        own: dict[str, DocumentFact],
         findings: dict[str, Finding],
         verdicts: list[Verdict],
         scopes: dict[tuple[str, str], ScopeFact],
         applier: PermissionApplier,
     ) -> None:
         wanted: dict[str, list[tuple[DocumentFact, FileFact]]] = defaultdict(list)
-        for document in expected:
+        for document in own.values():
+            if document.state not in EXPECTED_STATES:
+                continue
             for file in document.files:
                 wanted[file.library].append((document, file))
-        own_unids = {d.unid for d in expected}
+        known_ids = {f.drive_item_id for docs in wanted.values() for _d, f in docs}
         libraries = self.plan.libraries
         for title in libraries:
             target = await self.provisioner.existing(site, title, library_columns())
@@ -415,7 +450,7 @@ class Reconciler:
                     if "folder" in drive_item or fields.get("ContentType") == "Folder":
                         continue
                     entries[str(drive_item.get("id", ""))] = (item, drive_item)
-                known_ids = {f.drive_item_id for docs in wanted.values() for _d, f in docs}
+                strays: list[tuple[str, dict[str, Any], dict[str, Any], str]] = []
                 for drive_id, (item, drive_item) in entries.items():
                     if drive_id in known_ids:
                         continue
@@ -423,21 +458,51 @@ class Reconciler:
                     unid = str(
                         fields.get(unid_column.internal if unid_column else LIBRARY_UNID) or ""
                     )
-                    if unid and unid not in own_unids:
+                    strays.append((drive_id, fields, drive_item, unid))
+                elsewhere = self._elsewhere(u for *_rest, u in strays if u not in own)
+                for drive_id, fields, drive_item, unid in strays:
+                    if unid in elsewhere:
                         continue  # another database's file in a shared library
+                    owner = own.get(unid)
+                    if owner is not None and owner.state == State.DELETED:
+                        continue  # its deletion policy decides what stays of it
+                    if owner is not None and _held_for_access(owner):
+                        # Its file must not stay readable, as its item must not; a withdrawn
+                        # one's are the withdrawal's to restrict.
+                        if owner.access_state != "withdrawn":
+                            findings.setdefault(
+                                unid, Finding(web_url=drive_item.get("webUrl"))
+                            ).add(
+                                "permissions-wrong",
+                                Difference(
+                                    field=f"file {drive_item.get('name')}",
+                                    expected="withdrawn (held back for its access)",
+                                    actual="readable in SharePoint",
+                                ),
+                            )
+                        continue
+                    noted = [
+                        Difference(
+                            field="file",
+                            expected=None,
+                            actual=fields.get(key_column.internal if key_column else "")
+                            or drive_item.get("name"),
+                        )
+                    ]
+                    if owner is not None and owner.state not in EXPECTED_STATES:
+                        noted.append(
+                            Difference(
+                                field="(ledger)",
+                                expected=_ledger_state(owner),
+                                actual="in SharePoint",
+                            )
+                        )
                     verdicts.append(
                         Verdict(
                             database=self.plan.replica_id,
                             unid=unid,
                             verdict="unexpected",
-                            differences=[
-                                Difference(
-                                    field="file",
-                                    expected=None,
-                                    actual=fields.get(key_column.internal if key_column else "")
-                                    or drive_item.get("name"),
-                                )
-                            ],
+                            differences=noted,
                             web_url=drive_item.get("webUrl"),
                             subject=f"file:{drive_id}",
                         )
@@ -455,13 +520,20 @@ class Reconciler:
                     continue
                 drive_item = found[1]
                 current = ((drive_item.get("file") or {}).get("hashes") or {}).get("quickXorHash")
-                if current != file.quickxor:
+                size = drive_item.get("size")
+                # SharePoint's own rewrite changes the size: the hash it returned at upload is
+                # the check then (the ledger keeps the source's size, not the rewritten one).
+                sized = not _rewritten(file)
+                if current != file.quickxor or (sized and size != file.size):
+                    wanted_file: dict[str, Any] = {"quickXorHash": file.quickxor}
+                    if sized:
+                        wanted_file["size"] = file.size
                     finding.add(
                         "file-altered",
                         Difference(
                             field=f"file {where}",
-                            expected={"quickXorHash": file.quickxor},
-                            actual={"quickXorHash": current, "size": drive_item.get("size")},
+                            expected=wanted_file,
+                            actual={"quickXorHash": current, "size": size},
                         ),
                     )
                     finding.attachments.append(file.id)
@@ -493,3 +565,42 @@ class Reconciler:
                     await self._scope_matches(
                         applier, target, scope.item_id, scope, finding, cache=True
                     )
+
+
+def _not_expected(document: DocumentFact) -> str | None:
+    """Why a document of this database should not be in SharePoint (None: it may be: it is
+    expected there, deleted in Notes, whose deletion policy decides, or held back for its
+    access, whose withdrawal is checked on its own)."""
+    state = document.state
+    if state in EXPECTED_STATES or state == State.DELETED or _held_for_access(document):
+        return None
+    return _ledger_state(document)
+
+
+#: The loader's own reasons for holding a restricted document back (after the transform's).
+_LOADER_ACCESS_REASONS = (reasons.WITHDRAWN, reasons.PERMISSIONS_REFUSED, reasons.FILES_REFUSED)
+
+
+def _held_for_access(document: DocumentFact) -> bool:
+    """Held back for its access: by the transform, or by the loader (a withdrawal records its
+    own reason over the transform's, and must still be checked as one)."""
+    if document.state != State.QUARANTINED:
+        return False
+    text = document.error or ""
+    return (
+        document.access_state == "withdrawn"
+        or reasons.is_access(text)
+        or any(reason.japanese(text) is not None for reason in _LOADER_ACCESS_REASONS)
+    )
+
+
+def _ledger_state(document: DocumentFact) -> str:
+    return f"{document.state}: {document.error}" if document.error else str(document.state)
+
+
+def _rewritten(file: FileFact) -> bool:
+    """A file SharePoint rewrote on upload (its size is SharePoint's, not the source's); with
+    no source hash recorded, one of the kinds it rewrites is taken to be."""
+    if file.source_quickxor is not None:
+        return file.source_quickxor != file.quickxor
+    return PurePosixPath(file.name).suffix.lower() in REWRITTEN_ON_UPLOAD

@@ -4,9 +4,12 @@ checked again, from the ledger).
 Per database: its source exports; its documents by form and by outcome (verified, loaded but
 not yet reconciled, not loaded, mismatched, held back, excluded) with every reason; its files;
 its restricted documents with their readers and whether their permissions verified; its
-response threads; its links; its latest validation. Two balances are computed, and shown as
-errors when they do not hold: documents read from the exports = documents in the ledger +
-merged copies, and documents = the sum of the outcomes.
+response threads; its links; its latest validation. Its balance is shown as an error when it
+does not hold: the source documents, counted from the exports the ledger recorded (less the
+copies merged into one), = verified + loaded + not loaded + mismatched + held back + excluded,
+each counted from the documents whose state has its evidence (a verified document its verified
+verdict, a held-back one its open quarantine entry). A document row lost, or an outcome whose
+evidence is gone, makes the two sides differ.
 """
 
 from __future__ import annotations
@@ -41,6 +44,11 @@ OUTCOMES: tuple[str, ...] = (
     "excluded",
     "deleted",
 )
+#: The outcomes of the documents in the latest exports: what the source documents add up to
+#: (one deleted in Notes since is no longer in them).
+SOURCE_OUTCOMES: tuple[str, ...] = tuple(o for o in OUTCOMES if o != "deleted")
+#: A document whose state claims an outcome the ledger holds no evidence of: counted in none.
+UNACCOUNTED = "unaccounted"
 
 
 @dataclass(frozen=True)
@@ -104,25 +112,28 @@ class DatabaseReport:
     links_waiting: list[tuple[str, str, str | None, str | None]]
     validation: ValidationFact | None
     unexpected: list[ExceptionRow] = field(default_factory=list)
+    #: Documents whose state claims an outcome without its evidence: (UNID, state).
+    unaccounted: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def exported(self) -> int:
         return sum(e[3] for e in self.exports)
 
     @property
-    def sources_balance(self) -> bool:
-        """Documents read from the latest exports + documents deleted in Notes since earlier
-        ones = documents in the ledger + merged copies (a ledger without its exports cannot
-        show it: that is an error too)."""
-        return self.exported + self.outcomes.get("deleted", 0) == self.documents + self.merged
+    def source_documents(self) -> int:
+        """Documents in the latest exports, as the exports were counted when read (copies of
+        one document merged into one): not a count of the ledger's document rows."""
+        return self.exported - self.merged
 
     @property
-    def outcomes_balance(self) -> bool:
-        return self.documents == sum(self.outcomes.values())
+    def accounted(self) -> int:
+        return sum(self.outcomes[o] for o in SOURCE_OUTCOMES)
 
     @property
     def balanced(self) -> bool:
-        return self.sources_balance and self.outcomes_balance
+        """Source documents = the outcomes; a ledger without its exports cannot show it, and
+        that is an error too."""
+        return self.source_documents == self.accounted
 
 
 def gather(ledger: Ledger, replicas: list[str] | None = None) -> list[DatabaseReport]:
@@ -183,6 +194,7 @@ def _database(
             )
         }
     verdict_of = {v.unid: v for v in verdict_rows if v.subject == v.unid}
+    unaccounted: list[tuple[str, str]] = []
     outcomes: Counter[str] = Counter({o: 0 for o in OUTCOMES})
     by_form: dict[str, Counter[str]] = defaultdict(lambda: Counter({o: 0 for o in OUTCOMES}))
     held_reasons: Counter[str] = Counter()
@@ -192,10 +204,24 @@ def _database(
     state_of = {d.unid: d.state for d in documents}
     for document in documents:
         verdict = verdict_of.get(document.unid)
-        outcome = _outcome(document, verdict)
+        outcome = _outcome(document, verdict, bool(held[document.id]))
+        form = document.form or ""
+        if outcome == UNACCOUNTED:
+            unaccounted.append((document.unid, document.state))
+            exceptions.append(
+                ExceptionRow(
+                    replica,
+                    document.unid,
+                    form,
+                    UNACCOUNTED,
+                    " / ".join(_PENDING[UNACCOUNTED]),
+                    f"state: {document.state}",
+                    document.web_url or "",
+                )
+            )
+            continue
         outcomes[outcome] += 1
         by_form[document.form or "(なし / none)"][outcome] += 1
-        form = document.form or ""
         if outcome == "quarantined":
             entries = held[document.id]
             for entry in entries:
@@ -322,6 +348,7 @@ def _database(
         links_waiting=links.waiting if links else [],
         validation=ledger.latest_validation(replica),
         unexpected=unexpected,
+        unaccounted=unaccounted,
     )
 
 
@@ -329,18 +356,25 @@ def _database(
 _PENDING = {
     "loaded": ("移行済み・未照合", "loaded, not yet reconciled"),
     "not-loaded": ("未移行", "not loaded"),
+    UNACCOUNTED: (
+        "台帳に状態の根拠がありません（照合の判定または保留の記録がない）",
+        "the ledger holds no evidence of its state (no verdict, or no quarantine entry)",
+    ),
 }
 
 
-def _outcome(document: Document, verdict: VerdictRow | None) -> str:
+def _outcome(document: Document, verdict: VerdictRow | None, held: bool) -> str:
+    """A document's outcome, by its state and that state's evidence: the state alone is one
+    column of one row, and a count that only re-reads it cannot disagree with anything."""
     if document.state == State.QUARANTINED:
-        return "quarantined"
+        return "quarantined" if held else UNACCOUNTED
     if document.state == State.EXCLUDED:
         return "excluded"
     if document.state == State.DELETED:
         return "deleted"
     if document.state == State.VERIFIED:
-        return "verified"
+        verified = verdict is not None and verdict.verdict in VERIFIED_VERDICTS
+        return "verified" if verified else UNACCOUNTED
     if verdict is not None and verdict.verdict not in VERIFIED_VERDICTS:
         return "mismatched"
     if document.state == State.LOADED:

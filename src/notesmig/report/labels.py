@@ -17,16 +17,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "balance": ("件数の突き合わせ", "Balance"),
     "balanced": ("一致", "balanced"),
     "unbalanced": ("不一致（数が合いません）", "DOES NOT ADD UP"),
-    "sources_balance": (
-        "エクスポートの文書数（＋その後 Notes で削除） = 台帳の文書数 + 統合した複製",
-        "Documents in the exports (+ deleted in Notes since) = documents in the ledger + "
-        "merged copies",
+    "balance_equation": (
+        "移行元の文書数 = 検証済み + 移行済み未照合 + 未移行 + 不一致 + 保留 + 対象外",
+        "Source documents = verified + loaded, not reconciled + not loaded + mismatched"
+        " + held back + excluded",
     ),
-    "outcomes_balance": (
-        "台帳の文書数 = 検証済み + 移行済み未照合 + 未移行 + 不一致 + 保留 + 対象外 + Notes で削除",
-        "Documents = verified + loaded, not reconciled + not loaded + mismatched"
-        " + held back + excluded + deleted in Notes",
+    "source_documents": (
+        "移行元の文書数 = エクスポートの文書数 − 統合した複製",
+        "Source documents = documents in the exports − merged copies",
     ),
+    "deleted_since": (
+        "このほか、その後 Notes で削除された文書（エクスポートにない）",
+        "Besides, documents deleted in Notes since (in no export)",
+    ),
+    "unaccounted": (
+        "状態の根拠が台帳にない文書（どの結果にも数えません）",
+        "Documents whose state has no evidence in the ledger (counted in no outcome)",
+    ),
+    "difference": ("差", "Difference"),
     "outcomes": ("文書の結果", "Outcome of every document"),
     "verified": ("検証済み", "Verified"),
     "loaded": ("移行済み・未照合", "Loaded, not yet reconciled"),

@@ -1,8 +1,9 @@
 """The auditors' report written as a folder of static pages: Japanese first, English beside.
 
-``DIR/index.html`` (Japanese) and ``DIR/en/index.html``, a page per database under ``db/``,
-each with a link to the same page in the other language (no server needed); the stylesheet in
-``assets/``; each database's GX Data Docs copied under ``data-docs/``; ``exceptions.csv`` (UTF-8
+``DIR/index.html`` (Japanese) and ``DIR/en/index.html``, a page per database under ``db/``
+(named by its replica id, or a digest of it when it is not one), each with a link to the same
+page in the other language (no server needed); the stylesheet in ``assets/``; each database's
+GX Data Docs copied under ``data-docs/``; ``exceptions.csv`` (UTF-8
 with a byte-order mark, so Excel on the web and Google Sheets read the Japanese right);
 ``ledger-export.json`` (what the report was made from, deterministic) and ``evidence.json``
 (hashes of the sources and of both files, versions, the time, the counts), so the report can be
@@ -17,6 +18,7 @@ import hashlib
 import io
 import json
 import platform
+import re
 import shutil
 from datetime import UTC, datetime
 from importlib import metadata
@@ -39,7 +41,7 @@ from notesmig.ledger.models import (
 from notesmig.pipeline.settings import mask_url
 from notesmig.reasons import VERDICTS
 from notesmig.records import WrittenReport
-from notesmig.report.data import OUTCOMES, DatabaseReport, gather
+from notesmig.report.data import OUTCOMES, SOURCE_OUTCOMES, DatabaseReport, gather
 from notesmig.report.labels import ACCESS_STATES, LABELS, ROLES
 
 EXCEPTIONS_FILE = "exceptions.csv"
@@ -59,6 +61,16 @@ _OWN = (
     LEDGER_EXPORT_FILE,
 )
 _TOKYO = ZoneInfo("Asia/Tokyo")
+_REPLICA_ID = re.compile(r"[0-9A-F]{16}")
+
+
+def page_name(replica_id: str) -> str:
+    """The name of a database's page and Data Docs folder: its replica id when it is one (16
+    upper-case hex digits), else a digest of it. The id comes from the DXL, and a name made of
+    whatever an export says could point out of the report's folder."""
+    if _REPLICA_ID.fullmatch(replica_id):
+        return replica_id
+    return "replica-" + hashlib.sha256(replica_id.encode("utf-8")).hexdigest()[:16]
 
 
 def write_report(
@@ -86,7 +98,11 @@ def write_report(
     )
     shown_ledger = mask_url(ledger.url)
     generated = moment.astimezone(_TOKYO).strftime("%Y-%m-%d %H:%M JST")
-    totals = {"documents": sum(d.documents for d in databases)}
+    totals = {
+        "documents": sum(d.documents for d in databases),
+        "sources": sum(d.source_documents for d in databases),
+        "unaccounted": sum(len(d.unaccounted) for d in databases),
+    }
     totals.update({o: sum(d.outcomes[o] for d in databases) for o in OUTCOMES})
     pages = 0
     for lang in ("ja", "en"):
@@ -104,6 +120,8 @@ def write_report(
             "generated": generated,
             "ledger": shown_ledger,
             "outcomes": OUTCOMES,
+            "source_outcomes": SOURCE_OUTCOMES,
+            "page": page_name,
         }
         index = env.get_template("index.html.j2").render(
             **common,
@@ -117,6 +135,7 @@ def write_report(
         pages += 1
         for db in databases:
             docs = data_docs.get(db.replica_id)
+            name = page_name(db.replica_id)
             page = env.get_template("database.html.j2").render(
                 **common,
                 root=f"{up}../",
@@ -124,13 +143,9 @@ def write_report(
                 db=db,
                 limit=PAGE_LIMIT,
                 data_docs=f"{up}../{docs}" if docs else None,
-                other=(
-                    f"../en/db/{db.replica_id}.html"
-                    if lang == "ja"
-                    else f"../../db/{db.replica_id}.html"
-                ),
+                other=f"../en/db/{name}.html" if lang == "ja" else f"../../db/{name}.html",
             )
-            (index_dir / "db" / f"{db.replica_id}.html").write_text(page, encoding="utf-8")
+            (index_dir / "db" / f"{name}.html").write_text(page, encoding="utf-8")
             pages += 1
     exceptions = _write_exceptions(databases, out / EXCEPTIONS_FILE)
     export = ledger_export(ledger, [d.replica_id for d in databases])
@@ -166,9 +181,9 @@ def _copy_data_docs(databases: list[DatabaseReport], out: Path) -> dict[str, str
         index = Path(db.validation.data_docs) if db.validation and db.validation.data_docs else None
         if index is None or not index.is_file():
             continue
-        target = out / "data-docs" / db.replica_id
-        shutil.copytree(index.parent, target)
-        copied[db.replica_id] = f"data-docs/{db.replica_id}/index.html"
+        name = page_name(db.replica_id)
+        shutil.copytree(index.parent, out / "data-docs" / name)
+        copied[db.replica_id] = f"data-docs/{name}/index.html"
     return copied
 
 
@@ -320,7 +335,9 @@ def _write_evidence(
                 "documents": db.documents,
                 "exported": db.exported,
                 "merged": db.merged,
+                "source_documents": db.source_documents,
                 "outcomes": db.outcomes,
+                "unaccounted": len(db.unaccounted),
                 "verdicts": db.verdicts,
                 "balanced": db.balanced,
             }

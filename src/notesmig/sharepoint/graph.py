@@ -25,7 +25,7 @@ from msgraph.graph_request_adapter import GraphRequestAdapter
 from notesmig.errors import TerminalError, TransientError
 from notesmig.sharepoint.budget import ResourceBudget, retry_after
 from notesmig.spfacts.costs import graph_cost
-from notesmig.spfacts.limits import BATCH_LIMIT
+from notesmig.spfacts.limits import BATCH_LIMIT, MAX_JSON_BODY
 
 log = logging.getLogger("notesmig.sharepoint")
 
@@ -175,6 +175,13 @@ class Graph:
                 for r in requests
             ]
         }
+        if len(requests) > 1 and len(json.dumps(payload, ensure_ascii=False).encode()) > (
+            MAX_JSON_BODY * 0.9  # room for what the HTTP layer adds
+        ):
+            # Twenty rich text items can pass Graph's 4 MB body limit (413): halves, then.
+            half = len(requests) // 2
+            return [*await self._send_batch(requests[:half]),
+                    *await self._send_batch(requests[half:])]  # fmt: skip
         self.stats.requests += len(requests)
         self.stats.writes += sum(1 for r in requests if r.method != "GET")
         raw = await self.send("POST", "/$batch", payload, count=False)

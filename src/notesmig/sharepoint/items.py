@@ -417,12 +417,16 @@ class ItemWriter:
         audiences: dict[str, str],
         item_urls: dict[str, str],
         restrict: Callable[[Target, str, PermissionPlan], Awaitable[None]],
+        *,
+        placed: set[str],
     ) -> None:
         """Restricted documents: created inside their audience folder (whose permissions are
         already set and verified), never where the list's readers could see them. A document
         already in SharePoint elsewhere (loaded openly before it gained its Readers field, or
         found without the ledger knowing) gets its own unique permissions first, then its
-        content. ``audiences`` maps each audience to its folder's server-relative path."""
+        content. ``audiences`` maps each audience to its folder's server-relative path;
+        ``placed`` holds the documents whose item already stands as their plan says (an
+        unchanged document whose readers changed is placed again, not skipped)."""
         unknown = [r.unid for r in rows if not view.get(r.unid, ("", None, ""))[1]]
         found = await self.find(target, unknown) if unknown else {}
         try:
@@ -435,7 +439,7 @@ class ItemWriter:
                         await pool.settle(0)
                     depth = row.depth
                     _state, item_id, _sha = view.get(row.unid, ("", None, ""))
-                    if is_in_place(view, row) and item_id:
+                    if is_in_place(view, row) and item_id and row.unid in placed:
                         self.counts.unchanged += 1
                         item_urls[row.unid] = _display_url(target, item_id)
                         continue
@@ -466,6 +470,17 @@ class ItemWriter:
         adopted = item_id is None and existing is not None
         if adopted:
             assert existing is not None
+            holder = (existing.get("fields") or {}).get("NotesDatabase")
+            if holder and holder != row.database:
+                # Another database's document with this UNID: never restricted, nor
+                # overwritten, by this one.
+                self.counts.quarantined += 1
+                self.ledger.quarantine(
+                    database_id, row.unid, "load", str(reasons.UNID_IN_OTHER_DATABASE),
+                    f"list {target.title!r} item {existing['id']} holds NotesUNID {row.unid} "
+                    f"of database {holder}; this document is of database {row.database}",
+                )  # fmt: skip
+                return
             item_id = str(existing["id"])
             self.counts.duplicates_resolved += 1
         created = item_id is None
@@ -496,10 +511,20 @@ class ItemWriter:
                 database_id, row.unid, "load", str(reasons.PERMISSIONS_REFUSED), str(exc)
             )
             return
-        self.ledger.set_access(database_id, row.unid, audience=audience, state="verified")
+        # Applied: the item stands in a scope whose permissions were set and read back.
+        self.ledger.set_access(database_id, row.unid, audience=audience, state="applied")
         if adopted and (existing or {}).get("fields", {}).get("SourceSha256") == row.sha256:
             self.counts.unchanged += 1
             await self._loaded(database_id, row, target, item_id, Prepared({}, {}), item_urls)
+            self.ledger.set_access(database_id, row.unid, audience=audience, state="verified")
+            return
+        if self.ledger.access_of(database_id, row.unid) != (audience, "applied"):
+            # Content goes only where the ledger records the plan applied, never on faith.
+            self.counts.quarantined += 1
+            self.ledger.quarantine(
+                database_id, row.unid, "load", str(reasons.PERMISSIONS_REFUSED),
+                f"its permissions are not recorded as applied to {audience}",
+            )  # fmt: skip
             return
         prepared = await self.prepare(target, row.fields, creating=False, row=row)
         answers = await self.graph.batch(
@@ -513,6 +538,7 @@ class ItemWriter:
         if not created:
             self.counts.updated += 1
         await self._loaded(database_id, row, target, item_id, prepared, item_urls)
+        self.ledger.set_access(database_id, row.unid, audience=audience, state="verified")
 
     async def _folder_of(self, target: Target, item_id: str) -> tuple[str, bool]:
         """The server-relative folder an item is in (REST ``FileDirRef``), and whether it has
@@ -530,22 +556,32 @@ class ItemWriter:
         """An item in a folder (SharePoint REST: Graph cannot create items in folders), with
         only its UNID: the content follows through Graph."""
         key = target.column("NotesUNID")
-        answer = await self.rest.call(
-            "POST",
-            target.site_path,
-            f"web/lists(guid'{target.id}')/AddValidateUpdateItemUsingPath",
-            {
-                "listItemCreateInfo": {
-                    "FolderPath": {"DecodedUrl": folder},
-                    "UnderlyingObjectType": 0,
+        try:
+            answer = await self.rest.call(
+                "POST",
+                target.site_path,
+                f"web/lists(guid'{target.id}')/AddValidateUpdateItemUsingPath",
+                {
+                    "listItemCreateInfo": {
+                        "FolderPath": {"DecodedUrl": folder},
+                        "UnderlyingObjectType": 0,
+                    },
+                    "formValues": [
+                        {"FieldName": key.internal if key else "NotesUNID", "FieldValue": row.unid}
+                    ],
+                    "bNewDocumentUpdate": False,
                 },
-                "formValues": [
-                    {"FieldName": key.internal if key else "NotesUNID", "FieldValue": row.unid}
-                ],
-                "bNewDocumentUpdate": False,
-            },
-            what=f"NotesUNID {row.unid}: create in {folder}",
-        )
+                what=f"NotesUNID {row.unid}: create in {folder}",
+            )
+        except RestRequestError as exc:
+            # SharePoint words a unique-value violation its own way, and may answer 409 or
+            # 500: an item found by its UNID is the one an earlier attempt made.
+            if exc.status not in _MAYBE_DUPLICATE:
+                raise
+            again = (await self.find(target, [row.unid])).get(row.unid)
+            if again is None:
+                raise
+            return str(again["id"])
         results = answer if isinstance(answer, list) else (answer or {}).get("value", [])
         failures = [(str(r.get("FieldName")), str(r.get("ErrorMessage"))) for r in results
                     if r.get("HasException")]  # fmt: skip
@@ -578,8 +614,13 @@ class ItemWriter:
                 local = zone.local(datetime.fromisoformat(moment.replace("Z", "+00:00")))
                 values[name] = local.strftime("%Y-%m-%d %H:%M:%S")
         for name, upn in (("Author", authorship.author), ("Editor", authorship.editor)):
-            if upn and await self.people.id_of(upn) is not None:
-                values[name] = f"[{{'Key':'{login_name(upn)}'}}]"
+            if not upn:
+                continue
+            if await self.people.id_of(upn) is None:
+                # Left as SharePoint sets it (the app), and counted: never silently.
+                self.counts.unknown_people[upn] = self.counts.unknown_people.get(upn, 0) + 1
+                continue
+            values[name] = f"[{{'Key':'{login_name(upn)}'}}]"
         return values
 
     async def _loaded(

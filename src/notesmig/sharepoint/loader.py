@@ -17,11 +17,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from notesmig import reasons
+from notesmig.errors import TerminalError
 from notesmig.ledger import Ledger
-from notesmig.ledger.models import VALIDATE_STAGE
+from notesmig.ledger.models import VALIDATE_STAGE, State
 from notesmig.links.urls import DEFAULT_REDIRECTOR
 from notesmig.mapping.model import Mapping
 from notesmig.records import (
@@ -37,7 +38,7 @@ from notesmig.records import (
 from notesmig.sharepoint.deletions import DeletionSync
 from notesmig.sharepoint.files import FileContent, FileUploader
 from notesmig.sharepoint.graph import Graph, GraphRequestError
-from notesmig.sharepoint.items import PARENT_LOOKUP, ItemWriter
+from notesmig.sharepoint.items import PARENT_LOOKUP, ItemWriter, odata_string
 from notesmig.sharepoint.linkpass import LinkPass
 from notesmig.sharepoint.parallel import Bounded
 from notesmig.sharepoint.people import SitePeople
@@ -48,6 +49,7 @@ from notesmig.sharepoint.permissions import (
     grants_json,
 )
 from notesmig.sharepoint.provision import (
+    LIBRARY_UNID,
     Provisioner,
     SiteRef,
     Target,
@@ -70,6 +72,7 @@ log = logging.getLogger("notesmig.sharepoint")
 PERMISSIONS_REFUSED = str(reasons.PERMISSIONS_REFUSED)
 FILES_REFUSED = str(reasons.FILES_REFUSED)
 WITHDRAWN = str(reasons.WITHDRAWN)
+PLAN_MISSING = "its row is restricted but permissions.jsonl has no plan for it"
 
 
 class Loader:
@@ -155,11 +158,27 @@ class Loader:
         item_urls: dict[str, str] = {}
         rows_by_list = self.rows_by_list()
         self.unids = [row.unid for rows in rows_by_list.values() for row in rows]
+        self.ledger.plan_access(database_id, plans)
+        unplanned = self._hold_unplanned(database_id, rows_by_list, plans)
+        writer.counts.quarantined += len(unplanned)
         # A plan over SharePoint's unique-scope limit is refused before anything is written.
+        files = [
+            f
+            for f in read_records(self.transform_dir / FILES_FILE, FileRow)
+            if f.database == mapping.replica_id
+        ]
+        needed = await self._scopes_in_use(site)
         for title, rows in rows_by_list.items():
-            audiences = {plans[r.unid].audience for r in rows if r.unid in plans}
-            warning = applier.check_scope_budget(Target(title, "", "", site.id, site.path),
-                                                 len(audiences))  # fmt: skip
+            needed.setdefault(title, set()).update(
+                plans[r.unid].audience for r in rows if r.unid in plans
+            )
+        for file in files:
+            if file.audience is not None:
+                needed.setdefault(file.library, set()).add(file.audience)
+        for title, scopes in sorted(needed.items()):
+            warning = applier.check_scope_budget(
+                Target(title, "", "", site.id, site.path), len(scopes)
+            )
             if warning:
                 self.warnings.append(warning)
         groups_refused: str | None = None
@@ -178,7 +197,19 @@ class Loader:
             )
             await self.provisioner.ensure_self_lookup(target, PARENT_LOOKUP)
             lists[title] = target
-            rows = rows_by_list.get(title, [])
+        libraries: dict[str, Target] = {}
+        for title in sorted({f.library for f in mapping.forms.values() if f.library}):
+            libraries[title] = await self.provisioner.ensure(
+                site, title, "documentLibrary", library_columns()
+            )
+        # Before any content changes: nothing Notes now keeps from someone stays readable
+        # where it stands in SharePoint (items and files alike).
+        await self._withdraw(
+            database_id, lists, libraries, view, applier, plans, rows_by_list, unplanned
+        )
+        placed = self._in_place(plans, view)
+        for title, target in lists.items():
+            rows = [r for r in rows_by_list.get(title, []) if r.unid not in unplanned]
             acl_refused = groups_refused
             if access.acl_apply and acl_refused is None:
                 try:
@@ -212,21 +243,22 @@ class Loader:
                         )  # fmt: skip
 
                 async def restrict(target: Target, item_id: str, plan: PermissionPlan) -> None:
-                    await applier.ensure_scope(target, item_id, plan.grants)
+                    try:
+                        await applier.ensure_scope(target, item_id, plan.grants)
+                    except (TerminalError, RestRequestError):
+                        # Standing where others can read it and not restrictable to its
+                        # readers: shut (to nobody, or removed) before the refusal is told.
+                        await self._shut(database_id, target, item_id, plan.unid, applier)
+                        raise
                     self._item_scope(database_id, target, item_id, plan.grants)
 
                 ready = [r for r in restricted if plans[r.unid].audience not in audiences_refused]
                 await writer.write_restricted(
-                    database_id, target, ready, plans, view, folders, item_urls, restrict
-                )
+                    database_id, target, ready, plans, view, folders, item_urls, restrict,
+                    placed=placed,
+                )  # fmt: skip
             await writer.set_deferred_lookups()
-        await self._withdraw(database_id, lists, view, applier)
         counts = writer.counts.into(LoadCounts())
-        files = [
-            f
-            for f in read_records(self.transform_dir / FILES_FILE, FileRow)
-            if f.database == mapping.replica_id
-        ]
         audience_grants = {plan.audience: plan for plan in plans.values()}
 
         async def audience_folder(target: Target, audience: str) -> None:
@@ -238,13 +270,8 @@ class Loader:
         )  # fmt: skip
         attachments = self.ledger.attachment_view(mapping.replica_id)
         library_urls: dict[str, str] = {}
-        libraries: dict[str, Target] = {}
-        for title in sorted({f.library for f in mapping.forms.values() if f.library}):
-            target = await self.provisioner.ensure(
-                site, title, "documentLibrary", library_columns()
-            )
+        for title, target in libraries.items():
             library_urls[title] = target.web_url
-            libraries[title] = target
             if access.acl_apply:
                 try:
                     await self._list_acl(database_id, applier, target, access)
@@ -286,8 +313,33 @@ class Loader:
                 "deleted_reported": deleted.reported,
                 "deletions_held": deleted.held,
                 "files_removed": deleted.files_removed,
+                "warnings": list(dict.fromkeys(self.warnings)),
             }
         )
+
+    def _hold_unplanned(
+        self, database_id: int, rows_by_list: dict[str, list[ItemRow]],
+        plans: dict[str, PermissionPlan],
+    ) -> set[str]:  # fmt: skip
+        """Rows the transform put in an audience but whose plan is not in ``permissions.jsonl``
+        (a file lost or out of step): held back, never loaded openly."""
+        unplanned = {r.unid for rows in rows_by_list.values() for r in rows
+                     if r.audience is not None and r.unid not in plans}  # fmt: skip
+        for unid in sorted(unplanned):
+            self.ledger.quarantine(database_id, unid, "load", PERMISSIONS_REFUSED, PLAN_MISSING)
+        return unplanned
+
+    async def _scopes_in_use(self, site: SiteRef) -> dict[str, set[str]]:
+        """List title -> the unique scopes notesmig already keeps in it (audience folders and
+        items' own), read from the ledger without creating or changing anything."""
+        ids = {str(e.get("displayName", "")).casefold(): str(e["id"])
+               for e in await self.graph.pages(f"/sites/{site.id}/lists")}  # fmt: skip
+        kept: dict[str, set[str]] = defaultdict(set)
+        for (list_id, key), _sha in self.ledger.scope_digests(self.mapping.replica_id).items():
+            kept[list_id].add(key)
+        return {title: kept.get(ids.get(title.casefold(), ""), set()) - {"list"}
+                for title in {f.list for f in self.mapping.forms.values()}
+                | {f.library for f in self.mapping.forms.values() if f.library}}  # fmt: skip
 
     def _site_paths(self, own: SiteRef) -> dict[str, str]:
         """Replica id (upper case) -> its site's server-relative path, for every mapped
@@ -303,12 +355,17 @@ class Loader:
     async def _list_acl(
         self, database_id: int, applier: PermissionApplier, target: Target, access: DatabaseAccess
     ) -> None:
-        """The database's ACL as the list's (or library's) own permissions."""
-        await applier.ensure_scope(target, None, access.list_grants)
+        """The database's ACL as the list's (or library's) own permissions; on a list, Notes
+        Authors edit only their own items."""
+        library = target.drive_id is not None
+        grants = access.library_grants if library else access.list_grants
+        if not library:
+            # Before the grants: Contribute never edits others' items, not even for a moment.
+            await applier.ensure_write_security(target, 2 if access.own_items_only else 1)
+        await applier.ensure_scope(target, None, grants)
         self.ledger.record_scope(
             database_id, target.id, "list", item_id=None,
-            grants_sha256=grants_digest(access.list_grants),
-            grants=grants_json(access.list_grants), state="verified",
+            grants_sha256=grants_digest(grants), grants=grants_json(grants), state="verified",
         )  # fmt: skip
 
     def _item_scope(
@@ -392,37 +449,146 @@ class Loader:
         self,
         database_id: int,
         lists: dict[str, Target],
+        libraries: dict[str, Target],
         view: dict[str, tuple[str, str | None, str]],
         applier: PermissionApplier,
+        plans: dict[str, PermissionPlan],
+        rows_by_list: dict[str, list[ItemRow]],
+        unplanned: set[str],
     ) -> None:
-        """Documents in SharePoint that the transform now holds back for their Readers field:
-        restricted to nobody (only the app) or removed, as the mapping says, at once."""
+        """Before any content is written: a document the transform now holds back for its
+        access is shut where it stands (restricted to nobody but the app, or removed, as the
+        mapping says), its files too; a restricted document standing outside its plan (loaded
+        openly before it gained its Readers field, or in the folder of readers it no longer
+        has) gets its planned permissions on its item, and its files outside its audience's
+        folder go (they are uploaded again inside it)."""
         by_id = {target.id: target for target in lists.values()}
         list_of = self.ledger.item_lists(self.mapping.replica_id)
-        for outcome in read_records(self.transform_dir / QUARANTINE_FILE, Outcome):
-            if outcome.database != self.mapping.replica_id or not reasons.is_access(outcome.reason):
+        placed = self._in_place(plans, view)
+        held = {
+            outcome.unid: f"{outcome.reason}: {outcome.detail}"
+            for outcome in read_records(self.transform_dir / QUARANTINE_FILE, Outcome)
+            if outcome.database == self.mapping.replica_id and reasons.is_access(outcome.reason)
+        }
+        held.update({unid: PLAN_MISSING for unid in unplanned})
+        for unid, why in sorted(held.items()):
+            _state, item_id, _sha = view.get(unid, ("", None, ""))
+            if item_id is None:
+                continue  # never loaded (or already removed): nothing stands anywhere
+            target = by_id.get(list_of.get(unid, ""))
+            if target is not None:
+                await self._shut(database_id, target, item_id, unid, applier)
+            await self._shut_files(database_id, libraries, unid, None, applier)
+            self.ledger.quarantine(database_id, unid, "load", WITHDRAWN, why)
+        for rows in rows_by_list.values():
+            for row in rows:
+                plan = plans.get(row.unid)
+                _state, item_id, _sha = view.get(row.unid, ("", None, ""))
+                if plan is None or item_id is None or row.unid in placed:
+                    continue
+                target = by_id.get(list_of.get(row.unid, ""))
+                if target is not None:
+                    try:
+                        await applier.ensure_scope(target, item_id, plan.grants)
+                    except (TerminalError, RestRequestError) as exc:
+                        log.error("%s: %s", row.unid, exc)
+                        await self._shut(database_id, target, item_id, row.unid, applier)
+                    else:
+                        self._item_scope(database_id, target, item_id, plan.grants)
+                        self.ledger.set_access(
+                            database_id, row.unid, audience=f"item:{item_id}", state="verified"
+                        )
+                await self._shut_files(database_id, libraries, row.unid, plan.audience, applier)
+
+    def _in_place(
+        self, plans: dict[str, PermissionPlan], view: dict[str, tuple[str, str | None, str]]
+    ) -> set[str]:
+        """The restricted documents whose item stands where their plan puts it: in their
+        audience's folder, or with exactly the planned grants as its own (read back)."""
+        access = self.ledger.access_view(self.mapping.replica_id)
+        digests = self.ledger.scope_digests(self.mapping.replica_id)
+        list_of = self.ledger.item_lists(self.mapping.replica_id)
+        placed: set[str] = set()
+        for unid, plan in plans.items():
+            audience, state = access.get(unid, (None, None))
+            item_id = view.get(unid, ("", None, ""))[1]
+            if state not in ("applied", "verified") or audience is None:
                 continue
-            _state, item_id, _sha = view.get(outcome.unid, ("", None, ""))
-            target = by_id.get(list_of.get(outcome.unid, ""))
-            if item_id is None or target is None:
-                continue
-            if self.mapping.withdraw == "remove":
-                await self.graph.budget.take(COST_WRITE)
-                try:
-                    await self.graph.send(
-                        "DELETE", f"/sites/{target.site_id}/lists/{target.id}/items/{item_id}"
-                    )
-                except GraphRequestError as exc:
-                    if exc.status != 404:
-                        raise
-                self.ledger.set_access(database_id, outcome.unid, audience=None, state="withdrawn")
-                self.ledger.forget_item(database_id, outcome.unid)
-            else:
+            if audience == plan.audience or (
+                audience == f"item:{item_id}"
+                and digests.get((list_of.get(unid, ""), audience)) == grants_digest(plan.grants)
+            ):
+                placed.add(unid)
+        return placed
+
+    async def _shut(
+        self, database_id: int, target: Target, item_id: str, unid: str,
+        applier: PermissionApplier,
+    ) -> None:  # fmt: skip
+        """An item that must not stay readable where it stands: restricted to nobody but the
+        app (the mapping's ``withdraw: restrict``), or removed (``remove``, and whenever
+        SharePoint refuses the permissions: never left open)."""
+        if self.mapping.withdraw != "remove":
+            try:
                 await applier.ensure_scope(target, item_id, [])
+            except (TerminalError, RestRequestError) as exc:
+                log.error("%s item %s: %s; removed instead", target.title, item_id, exc)
+            else:
                 self._item_scope(database_id, target, item_id, [])
                 self.ledger.set_access(
-                    database_id, outcome.unid, audience=f"item:{item_id}", state="withdrawn"
+                    database_id, unid, audience=f"item:{item_id}", state="withdrawn"
                 )
-            self.ledger.quarantine(
-                database_id, outcome.unid, "load", WITHDRAWN, f"{outcome.reason}: {outcome.detail}"
+                return
+        await self._delete(target, item_id)
+        self.ledger.set_access(database_id, unid, audience=None, state="withdrawn")
+        self.ledger.forget_item(database_id, unid)
+
+    async def _delete(self, target: Target, item_id: str) -> None:
+        await self.graph.budget.take(COST_WRITE)
+        try:
+            await self.graph.send(
+                "DELETE", f"/sites/{target.site_id}/lists/{target.id}/items/{item_id}"
             )
+        except GraphRequestError as exc:
+            if exc.status != 404:  # already gone: what was wanted
+                raise
+
+    async def _shut_files(
+        self, database_id: int, libraries: dict[str, Target], unid: str, audience: str | None,
+        applier: PermissionApplier,
+    ) -> bool:  # fmt: skip
+        """The document's files in SharePoint outside ``audience``'s folder (all of them when
+        None): restricted to nobody or removed, as the mapping says (a file removed here is
+        uploaded again where it belongs). Whether there were any."""
+        found = False
+        gone: set[str] = set()
+        for target in libraries.values():
+            for entry in await self.graph.pages(
+                f"/sites/{target.site_id}/lists/{target.id}/items"
+                f"?$filter=fields/{LIBRARY_UNID}%20eq%20{odata_string(unid)}"
+                f"&$expand=fields(select={LIBRARY_UNID}),driveItem"
+            ):
+                parent = str(((entry.get("driveItem") or {}).get("parentReference") or {})
+                             .get("path", ""))  # fmt: skip
+                folder = unquote(parent.partition("root:")[2]).strip("/")
+                if audience is not None and folder.split("/")[0] == audience:
+                    continue
+                found = True
+                item_id = str(entry["id"])
+                if audience is None and self.mapping.withdraw != "remove":
+                    try:
+                        await applier.ensure_scope(target, item_id, [])
+                        self._item_scope(database_id, target, item_id, [])
+                        continue
+                    except (TerminalError, RestRequestError) as exc:
+                        log.error("%s file %s: %s; removed instead", target.title, item_id, exc)
+                await self._delete(target, item_id)
+                gone.add(str((entry.get("driveItem") or {}).get("id", "")))
+        if gone:
+            attachments = self.ledger.attachment_view(self.mapping.replica_id)
+            self.ledger.update_attachments({
+                a.id: {"state": State.TRANSFORMED, "drive_item_id": None, "quickxor": None}
+                for (owner, *_place), a in attachments.items()
+                if owner == unid and a.drive_item_id in gone
+            })  # fmt: skip
+        return found

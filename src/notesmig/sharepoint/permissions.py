@@ -208,9 +208,12 @@ class PermissionApplier:
             wanted.setdefault(principal, set()).add(await self.role_id(grant.role))
         state = await self.rest.call("GET", self.site.path, securable, what=where)
         if not state.get("HasUniqueRoleAssignments"):
+            # clearSubscopes=false: a list whose ACL is applied after its audience folders
+            # exist (a mapping turned to ``acl.apply``) must keep their own permissions;
+            # clearing them would open restricted documents to the list's readers.
             await self.rest.permission_call(
                 "POST", self.site.path,
-                f"{securable}/breakroleinheritance(copyRoleAssignments=false,clearSubscopes=true)",
+                f"{securable}/breakroleinheritance(copyRoleAssignments=false,clearSubscopes=false)",
                 what=f"{where}: break inheritance",
             )  # fmt: skip
             self.scopes_applied += 1
@@ -234,6 +237,24 @@ class PermissionApplier:
             raise PermissionError_(
                 f"{where}: the permissions read back as {_shown(after)}, not as planned "
                 f"({_shown(wanted)})"
+            )
+
+    async def ensure_write_security(self, target: Target, value: int) -> None:
+        """A list's item-level edit setting (WriteSecurity: 1 all items, 2 only one's own),
+        set and read back."""
+        path = f"web/lists(guid'{target.id}')"
+        state = await self.rest.call("GET", self.site.path, path, what=target.title)
+        if int(state.get("WriteSecurity") or 1) != value:
+            await self.rest.call(
+                "POST", self.site.path, path, {"WriteSecurity": value},
+                what=f"{target.title}: WriteSecurity {value}",
+                headers={"X-HTTP-Method": "MERGE", "IF-MATCH": "*"},
+            )  # fmt: skip
+            state = await self.rest.call("GET", self.site.path, path, what=target.title)
+        if int(state.get("WriteSecurity") or 1) != value:
+            raise PermissionError_(
+                f"{target.title}: WriteSecurity read back as {state.get('WriteSecurity')}, "
+                f"not {value}"
             )
 
     async def _current(self, securable: str, where: str) -> dict[int, set[int]]:
@@ -347,14 +368,18 @@ class PermissionApplier:
         recommended limit. Returns the warning, if any."""
         if audiences > UNIQUE_SCOPES_SUPPORTED:
             raise ScopeLimitError(
-                f"{target.title}: the plan needs {audiences} unique permission scopes; SharePoint "
-                f"supports {UNIQUE_SCOPES_SUPPORTED} per list. Group the readers differently or "
-                "split the list; nothing was loaded."
+                f"{target.title}: 固有の権限スコープが {audiences} 個必要で、SharePoint の上限 "
+                f"{UNIQUE_SCOPES_SUPPORTED} を超えるため何も移行していません / {target.title}: "
+                f"the plan needs {audiences} unique permission scopes; SharePoint supports "
+                f"{UNIQUE_SCOPES_SUPPORTED} per list. Group the readers differently or split the "
+                "list; nothing was loaded."
             )
         if audiences > UNIQUE_SCOPES_RECOMMENDED * 0.8:
             return (
-                f"{target.title}: {audiences} unique permission scopes, near SharePoint's "
-                f"recommended {UNIQUE_SCOPES_RECOMMENDED} per list"
+                f"{target.title}: 固有の権限スコープ {audiences} 個（推奨上限 "
+                f"{UNIQUE_SCOPES_RECOMMENDED} に近い） / {target.title}: {audiences} unique "
+                f"permission scopes, near SharePoint's recommended {UNIQUE_SCOPES_RECOMMENDED} "
+                "per list"
             )
         return None
 

@@ -31,10 +31,19 @@ MAX_LIST_TITLE = 255
 MAX_COLUMNS_PER_LIST = 500
 #: The decoded path of a file (site, library, folders, name), in characters.
 MAX_DECODED_PATH = 400
+#: One file or folder name (one segment of that path), in characters. SharePoint Online
+#: documents only the 400-character path; on-premises SharePoint refused names over 128
+#: (SPUtility.MaxLeafNameLength), and Windows (NTFS), where staff sync and download the files,
+#: holds 255 per name: a longer one could be read in the browser only. The transform cuts
+#: names to 128 (leaving room for a `` (2)`` beside a name already taken).
+MAX_NAME_LENGTH = 255
 #: The largest file SharePoint Online takes (250 GB since 2021).
 MAX_FILE_SIZE = 250 * 1024**3
 #: Requests in one Graph $batch.
 BATCH_LIMIT = 20
+#: "Write requests in Microsoft Graph API have a size limit of 4 MB" (learn.microsoft.com,
+#: graph/use-the-api); larger file content goes through upload sessions, which are not JSON.
+MAX_JSON_BODY = 4 * 1024 * 1024
 #: Upload session fragments: multiples of 320 KiB (except the last), each under 60 MiB.
 FRAGMENT_UNIT = 327_680
 MAX_FRAGMENT = 60 * 1024 * 1024

@@ -10,7 +10,14 @@ Notes semantics carried over:
   from the database title and the role, with the accounts of those entries.
 * The **ACL** levels become roles on the database's lists and libraries: Manager Full Control,
   Designer Design, Editor Edit, Author Contribute, Reader Read; Depositor and No Access nothing;
-  ``-Default-`` what the mapping names for everyone else, or nothing.
+  ``-Default-`` what the mapping names for everyone else, or nothing. Notes Authors edit only
+  the documents that name them: where Author is carried, the lists let Contribute edit only
+  one's own items (SharePoint's WriteSecurity 2; Created By is the Notes author), and in the
+  libraries, which cannot limit it so, Author reads.
+* A name in a Readers or Authors field whose own ACL entry is Depositor or No Access cannot
+  read the document in Notes: it is not granted (and the plan says so). An Authors name whose
+  own level is not known (it reaches the database through a group, whose members the export
+  does not hold) reads, and the plan says its edit right was not carried.
 
 A name that resolves to nothing holds its document back with the name in the reason: access is
 never widened, and never silently narrowed.
@@ -23,6 +30,7 @@ from dataclasses import dataclass, field
 
 from notesmig import reasons
 from notesmig.dxl.model import AclEntry
+from notesmig.errors import TerminalError
 from notesmig.mapping.model import Mapping
 from notesmig.mapping.users import GroupDirectory, UserDirectory, abbreviate, name_key
 from notesmig.records import (
@@ -51,7 +59,7 @@ _ROLE_RANK: dict[str, int] = {"Read": 1, "Contribute": 2, "Edit": 3, "Design": 4
 AUDIENCE_PREFIX = "notesmig-"
 
 
-class AccessRefused(Exception):
+class AccessRefused(TerminalError):
     """Why a document's access cannot be carried over exactly (it is held back)."""
 
     def __init__(self, reason: str, detail: str) -> None:
@@ -134,6 +142,10 @@ class AccessPlanner:
             return Principal(kind="everyone", name=EVERYONE, notes_name="-Default-")
         return Principal(kind="group", name=target, notes_name="-Default-")
 
+    def own_level(self, notes_name: str) -> str | None:
+        """A name's (or group's) own ACL entry's level, None if it has none."""
+        return self.levels.get(name_key(notes_name.strip()))
+
     def level(self, notes_name: str) -> str:
         """A name's ACL level: its own entry, its role's entries (the highest), or -Default-."""
         name = notes_name.strip()
@@ -148,6 +160,7 @@ class AccessPlanner:
     def database_access(self) -> DatabaseAccess:
         unresolved: list[str] = []
         grants: list[Grant] = []
+        library_grants: list[Grant] = []
         if self.mapping.acl.apply:
             for entry in self.acl.entries:
                 role = _ROLE_OF_LEVEL.get(entry.level.lower())
@@ -170,6 +183,22 @@ class AccessPlanner:
                     )
                     continue
                 grants.append(Grant(principal=principal, role=role))
+                library_grants.append(
+                    Grant(principal=principal, role="Read" if role == "Contribute" else role)
+                )
+        own_items_only = any(g.role == "Contribute" for g in grants)
+        if own_items_only:
+            unresolved.append(
+                "作成者（Author）レベル: リストでは自分が作成したアイテムのみ編集可、"
+                "ライブラリでは閲覧のみ / Author level: edits only the items one created in the "
+                "lists, reads in the libraries"
+            )
+            if any(g.role == "Edit" for g in grants):
+                unresolved.append(
+                    "編集者（Editor）レベル: 自分が作成したアイテムのみ編集可（全アイテムを編集"
+                    "できるのはデザイン・フル コントロールのみ） / Editor level: edits only the "
+                    "items one created (only Design and Full Control edit every item then)"
+                )
         site_groups = []
         for notes_role in sorted(self.roles.values()):
             members: list[Principal] = []
@@ -197,6 +226,8 @@ class AccessPlanner:
             title=self.title,
             acl_apply=self.mapping.acl.apply,
             list_grants=_merged(grants),
+            library_grants=_merged(library_grants),
+            own_items_only=own_items_only,
             site_groups=site_groups,
             unresolved=unresolved,
         )
@@ -208,13 +239,34 @@ class AccessPlanner:
         grants: list[Grant] = []
         missing: list[str] = []
         roles_unknown: list[str] = []
+        notes: list[str] = []
+        edits_by_group = any(
+            _RANK.get(e.level.lower(), 0) >= _RANK["author"]
+            for e in self.acl.entries
+            if self.groups.lookup(e.name) is not None
+        )
         for name, is_author in [(n, False) for n in readers] + [(n, True) for n in authors]:
             principal = self.principal(name)
             if principal is None:
                 target = roles_unknown if name.strip().startswith("[") else missing
                 target.append(abbreviate(name))
                 continue
-            can_edit = is_author and _RANK.get(self.level(name), 0) >= _RANK["author"]
+            own = None if principal.kind == "sitegroup" else self.own_level(name)
+            if own is not None and _RANK.get(own, 0) < _RANK["reader"]:
+                # Readers and Authors fields never raise access above the ACL: in Notes this
+                # name cannot open the document, so in SharePoint it is not granted either.
+                notes.append(
+                    f"{abbreviate(name)}: ACL で {own} のため権限なし / {own} in the ACL: "
+                    "not granted"
+                )
+                continue
+            rank = _RANK.get(self.level(name), 0)
+            can_edit = is_author and rank >= _RANK["author"]
+            if is_author and not can_edit and own is None and edits_by_group:
+                notes.append(
+                    f"{abbreviate(name)}: グループ経由の ACL レベルが不明のため閲覧のみ / ACL "
+                    "level through a group unknown: reads, edit not carried"
+                )
             grants.append(Grant(principal=principal, role="Contribute" if can_edit else "Read"))
         if roles_unknown:
             raise AccessRefused(
@@ -234,4 +286,5 @@ class AccessPlanner:
             audience=audience_of(merged),
             readers=[abbreviate(n) for n in readers],
             authors=[abbreviate(n) for n in authors],
+            notes=list(dict.fromkeys(notes)),
         )

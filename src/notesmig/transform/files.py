@@ -12,8 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from notesmig.errors import TerminalError
 from notesmig.spfacts.limits import MAX_DECODED_PATH
 from notesmig.spfacts.names import decoded_path, safe_file_name, shorten
+
+
+class FolderPathError(TerminalError, ValueError):
+    """A library folder whose path (site, library, folder) leaves no room for file names."""
+
 
 #: A file's identity, whatever its name: (document UNID, file key).
 FileIdentity = tuple[str, str]
@@ -44,7 +50,7 @@ class FolderNames:
         prefix = decoded_path(self.site_path, library, folder, "")
         budget = MAX_DECODED_PATH - len(prefix) - 1
         if budget < 12:
-            raise ValueError(f"the folder path {prefix!r} leaves no room for file names")
+            raise FolderPathError(f"the folder path {prefix!r} leaves no room for file names")
         name = safe_file_name(original, max_length=min(128, budget))
         candidate, counter = name, 1
         while candidate.casefold() in taken:

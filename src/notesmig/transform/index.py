@@ -19,15 +19,16 @@ import orjson
 
 from notesmig.dxl.model import NotesDocument
 from notesmig.dxl.records import document_from_json
+from notesmig.records import RecordError
 
 
 def _record(line: bytes, path: Path, number: int) -> dict[str, Any]:
     try:
         record = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        raise ValueError(f"{path}:{number}: not a notesmig document record: {exc}") from exc
+        raise RecordError(f"{path}:{number}: not a notesmig document record: {exc}") from exc
     if not isinstance(record, dict):
-        raise ValueError(f"{path}:{number}: not a notesmig document record: not an object")
+        raise RecordError(f"{path}:{number}: not a notesmig document record: not an object")
     return record
 
 
@@ -127,7 +128,7 @@ class DocumentReader:
         try:
             return document_from_json(record)
         except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(
+            raise RecordError(
                 f"{self.path}:{number}: not a notesmig document record: {exc}"
             ) from exc
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from notesmig.dxl.model import AclEntry, NotesDocument
 from notesmig.dxl.records import document_sha256
-from notesmig.extract import DOCUMENTS_FILE, SUMMARY_FILE
+from notesmig.extract import DOCUMENTS_FILE, SUMMARY_FILE, read_summary
 from notesmig.ledger import DocumentRecord, Ledger
 from notesmig.ledger.evidence import ExportFact
 from notesmig.mapping.model import Mapping
@@ -75,22 +75,17 @@ def read_documents(extract_dir: Path) -> Iterator[NotesDocument]:
 
 def read_acls(extract_dir: Path) -> dict[str, DatabaseAcl]:
     """Each database's ACL and roles, as the extract's summary recorded them."""
-    path = extract_dir / SUMMARY_FILE
-    if not path.is_file():
+    if not (extract_dir / SUMMARY_FILE).is_file():
         return {}
-    summary = json.loads(path.read_text(encoding="utf-8"))
     found: dict[str, DatabaseAcl] = {}
-    for report in summary.get("files", []):
-        replica = (report.get("replica_id") or "").upper()
-        if not replica or not report.get("acl"):
+    for report in read_summary(extract_dir).files:
+        replica = (report.replica_id or "").upper()
+        if not replica or not report.acl:
             continue
         found[replica] = DatabaseAcl(
-            title=report.get("title"),
-            entries=tuple(
-                AclEntry(e["name"], e["level"], e.get("type"), tuple(e.get("roles", ())))
-                for e in report["acl"]
-            ),
-            roles=tuple(report.get("acl_roles", ())),
+            title=report.title,
+            entries=tuple(AclEntry(e.name, e.level, e.type, tuple(e.roles)) for e in report.acl),
+            roles=tuple(report.acl_roles),
         )
     return found
 
@@ -386,12 +381,8 @@ def _write_text(path: Path, text: str) -> None:
 
 def _record(extract_dir: Path, out_dir: Path, sink: _StreamedOutputs, ledger: Ledger) -> None:
     """Every database's documents and outcomes into the ledger, read back from the files."""
-    summary = json.loads((extract_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
-    sources = {
-        f["replica_id"]: (f["title"], f["file"], f.get("sha256"))
-        for f in summary["files"]
-        if f.get("replica_id")
-    }
+    summary = read_summary(extract_dir)
+    sources = {f.replica_id: (f.title, f.file, f.sha256) for f in summary.files if f.replica_id}
     run = ledger.begin_run("transform")
     counts: dict[str, int] = defaultdict(int)
 
@@ -402,23 +393,14 @@ def _record(extract_dir: Path, out_dir: Path, sink: _StreamedOutputs, ledger: Le
         title, source, file_sha256 = sources.get(database, (None, None, None))
         database_id = ledger.register_database(database, title, source, file_sha256)
         tally = sink.tally.counts.get(database)
+        exports = summary.of_database(database)
         ledger.record_sources(
             database_id,
-            [
-                ExportFact(str(f["file"]), f.get("sha256"), int(f.get("bytes") or 0),
-                           int(f.get("documents") or 0))
-                for f in summary["files"]
-                if (f.get("replica_id") or "").upper() == database
-            ],
+            [ExportFact(f.file, f.sha256, f.bytes, f.documents) for f in exports],
             merged=tally.merged if tally is not None else 0,
-        )  # fmt: skip
-        # Only every export of the database read whole tells what Notes no longer holds.
-        complete = not any(
-            error.get("fatal")
-            for f in summary["files"]
-            if (f.get("replica_id") or "").upper() == database
-            for error in f.get("errors") or ()
         )
+        # Only every export of the database read whole tells what Notes no longer holds.
+        complete = not any(f.failed for f in exports)
         ledger.record_extracted(database_id, sink.ledger_documents(database), complete=complete)
         outcome = ledger.apply_transform(
             database_id,

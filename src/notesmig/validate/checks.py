@@ -15,7 +15,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from notesmig.mapping.model import ColumnType, ItemMapping, Mapping
-from notesmig.spfacts.limits import MAX_DECODED_PATH, MULTILINE_MAX_LENGTH, TEXT_MAX_LENGTH
+from notesmig.spfacts.limits import (
+    MAX_DECODED_PATH,
+    MAX_NAME_LENGTH,
+    MULTILINE_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+)
 from notesmig.spfacts.names import REFUSED_NAME_PATTERN
 
 if TYPE_CHECKING:
@@ -30,8 +35,12 @@ LINK_PATTERN = r"(?i)^(?:https?://|mailto:|notes://)"
 #: SharePoint itself holds 1900-01-01 to 8900-12-31.
 EARLIEST_SANE = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST_SANE = datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
-#: The column every table is keyed by, so a failure names its documents.
+#: The NotesUNID a row writes into SharePoint (the key every re-run finds its item by).
 KEY = "NotesUNID"
+#: The ledger's document a row belongs to (its UNID as extracted). Every table but the totals
+#: is keyed by it, so a failure names the document to hold back even when the NotesUNID the row
+#: would write is what is wrong.
+DOCUMENT = "document"
 TOTALS_KEY = "database"
 
 
@@ -248,6 +257,16 @@ def file_checks(library: str) -> list[Check]:
             {"regex": REFUSED_NAME_PATTERN},
         ),
         Check(
+            "name-length",
+            table,
+            "name",
+            f"ファイル名は {MAX_NAME_LENGTH} 文字以内（同期・ダウンロード先で開ける長さ）",
+            f"File names fit {MAX_NAME_LENGTH} characters (what synced and downloaded copies "
+            "can hold).",
+            "ExpectColumnValueLengthsToBeBetween",
+            {"min_value": 1, "max_value": MAX_NAME_LENGTH},
+        ),
+        Check(
             "folder-name",
             folders_table(library),
             "segment",
@@ -255,6 +274,16 @@ def file_checks(library: str) -> list[Check]:
             "Folder names are ones SharePoint accepts.",
             "ExpectColumnValuesToNotMatchRegex",
             {"regex": REFUSED_NAME_PATTERN},
+        ),
+        Check(
+            "name-length",
+            folders_table(library),
+            "segment",
+            f"フォルダー名は {MAX_NAME_LENGTH} 文字以内（同期・ダウンロード先で開ける長さ）",
+            f"Folder names fit {MAX_NAME_LENGTH} characters (what synced and downloaded copies "
+            "can hold).",
+            "ExpectColumnValueLengthsToBeBetween",
+            {"min_value": 1, "max_value": MAX_NAME_LENGTH},
         ),
         Check(
             "file-path",

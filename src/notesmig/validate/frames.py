@@ -2,7 +2,8 @@
 
 One table per list (a row per document, its single values), one per multi-valued column (a
 row per value), one per library's files and one of its folder names, and the totals. Every
-table but the totals is keyed by ``NotesUNID``, so a failing value names its document.
+table but the totals is keyed by ``document`` (the ledger's UNID of the row), so a failing
+value names its document; a list's ``NotesUNID`` is the one the row writes into SharePoint.
 Derived columns (``<column> (parsed)``) hold what a check reads: a date as a moment, a link's
 address.
 """
@@ -19,6 +20,7 @@ from notesmig.mapping.model import ColumnType, Mapping
 from notesmig.records import DatabaseTotals, FileRow, ItemRow
 from notesmig.spfacts.names import decoded_path
 from notesmig.validate.checks import (
+    DOCUMENT,
     KEY,
     TOTALS_KEY,
     TOTALS_TABLE,
@@ -56,7 +58,9 @@ def build_tables(
         values: dict[str, list[dict[str, Any]]] = defaultdict(list)
         columns = sorted({c for (t, c) in types if t == title})
         for row in by_list.get(title, []):
-            record: dict[str, Any] = {KEY: row.unid}
+            # The NotesUNID the row writes, not the one it is filed under: a transform that
+            # wrote a wrong one would load an item no re-run finds again.
+            record: dict[str, Any] = {DOCUMENT: row.unid, KEY: row.fields.get(KEY)}
             for name in ("SourceSha256", "NotesDatabase"):
                 record[name] = row.fields.get(name)
             for column in columns:
@@ -64,7 +68,7 @@ def build_tables(
                 value = row.fields.get(column)
                 if kind.multi:
                     for each in value if isinstance(value, list) else []:
-                        values[column].append({KEY: row.unid, "value": each})
+                        values[column].append({DOCUMENT: row.unid, "value": each})
                     continue
                 if kind is ColumnType.HYPERLINK:
                     address = value.get("Url") if isinstance(value, dict) else None
@@ -74,7 +78,8 @@ def build_tables(
                 record[column] = value
             records.append(record)
         frame = pd.DataFrame.from_records(
-            records, columns=[KEY, "SourceSha256", "NotesDatabase", *_table_columns(title, types)]
+            records,
+            columns=[DOCUMENT, KEY, "SourceSha256", "NotesDatabase", *_table_columns(title, types)],
         )
         for column in columns:
             kind = types[(title, column)]
@@ -92,7 +97,7 @@ def build_tables(
         for column in columns:
             if types[(title, column)].multi:
                 tables.frames[values_table(title, column)] = pd.DataFrame.from_records(
-                    values[column], columns=[KEY, "value"]
+                    values[column], columns=[DOCUMENT, "value"]
                 )
     by_library: dict[str, list[FileRow]] = defaultdict(list)
     for file in files:
@@ -102,15 +107,15 @@ def build_tables(
         entries = by_library.get(library, [])
         tables.frames[files_table(library)] = pd.DataFrame.from_records(
             [
-                {KEY: f.unid, "name": f.name, "folder": f.folder,
+                {DOCUMENT: f.unid, KEY: f.unid, "name": f.name, "folder": f.folder,
                  "path": decoded_path(site_path, library, f.folder, f.name)}
                 for f in entries
             ],
-            columns=[KEY, "name", "folder", "path"],
+            columns=[DOCUMENT, KEY, "name", "folder", "path"],
         )  # fmt: skip
         tables.frames[folders_table(library)] = pd.DataFrame.from_records(
-            [{KEY: f.unid, "segment": s} for f in entries for s in f.folder.split("/")],
-            columns=[KEY, "segment"],
+            [{DOCUMENT: f.unid, "segment": s} for f in entries for s in f.folder.split("/")],
+            columns=[DOCUMENT, "segment"],
         )
     accounted = totals.transformed + totals.quarantined + totals.excluded + totals.merged
     tables.frames[TOTALS_TABLE] = pd.DataFrame(

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from notesmig.validate.checks import KEY, TOTALS_KEY, Check
+from notesmig.validate.checks import DOCUMENT, TOTALS_KEY, Check
 from notesmig.validate.datadocs import vendor_site
 from notesmig.validate.frames import Tables
 
@@ -133,7 +133,7 @@ def run_checks(name: str, tables: Tables, checks: list[Check], site_dir: Path | 
         else []
     )
     for definition in definitions:
-        key = TOTALS_KEY if definition.suite.meta.get("notesmig_table") == "totals" else KEY
+        key = TOTALS_KEY if definition.suite.meta.get("notesmig_table") == "totals" else DOCUMENT
         checkpoint = context.checkpoints.add(
             gx.Checkpoint(
                 name=f"{definition.name} checkpoint",

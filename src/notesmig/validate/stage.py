@@ -75,6 +75,10 @@ def validate(
     database_id = ledger.database_id(replica)
     known = {row.unid for row in rows}
     failing = {unid for unid in findings.failures if unid in known}
+    # A row filed under a UNID the extraction never saw has no document to hold back: only
+    # stopping the database keeps it out of SharePoint.
+    strays = sorted(failing - set(ledger.states(replica))) if database_id is not None else []
+    failing -= set(strays)
     if database_id is not None:
         for unid in sorted(failing):
             first = findings.failures[unid][0][0]
@@ -90,6 +94,11 @@ def validate(
     stop_reason = ""
     if findings.database_failures:
         stop_reason = "; ".join(f"{label}: {what}" for label, what in findings.database_failures)
+    elif strays:
+        stop_reason = "; ".join(
+            f"{findings.failures[unid][0][0]}: {unid} is not a document of the ledger"
+            for unid in strays[:5]
+        )
     elif ratio > mapping.validation.max_failure_ratio:
         stop_reason = (
             f"{len(failing)} of {len(rows)} documents ({ratio:.1%}) failed validation, more than "
