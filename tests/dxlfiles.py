@@ -18,7 +18,7 @@ def document(form: str, unid: str, *items: etree._Element, **extra: str) -> etre
     """A document note: its noteinfo (Created 2024-04-01 09:15:30 JST, Modified 2024-04-03
     17:45:10 JST), updatedby and items."""
     noteid = int(stable_hex("noteid", unid, length=6), 16) % 4096 + 8
-    return E.document(
+    note: etree._Element = E.document(
         noteinfo(noteid, unid, CREATED, MODIFIED),
         E.updatedby(
             E.name("CN=山田 太郎/OU=情報政策課/O=Maebashi"),
@@ -28,6 +28,7 @@ def document(form: str, unid: str, *items: etree._Element, **extra: str) -> etre
         form=form,
         **extra,
     )
+    return note
 
 
 def database(path: Path, title: str, *notes: etree._Element, replica: str | None = None) -> str:

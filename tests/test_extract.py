@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import jsonschema
-import pytest
 
 from notesmig.dxl.scan import discover
 from notesmig.extract import extract, read_summary
@@ -86,13 +85,3 @@ def test_documents_before_a_fault_reach_the_output(tmp_path: Path, dxl_real: Pat
     records = validate_records(tmp_path / "out" / "documents.jsonl")
     assert [Path(r["source"]["file"]).name for r in records] == ["broken.xml"] * 2 + ["z-after.xml"]
     assert [f.failed for f in result.files] == [True, False]
-
-
-@pytest.mark.parametrize("missing", ["nothing-here"])
-def test_discover_lists_only_dxl_files(tmp_path: Path, missing: str) -> None:
-    (tmp_path / "a.dxl").write_text("<database/>")
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "b.XML").write_text("<database/>")
-    (tmp_path / "notes.txt").write_text("x")
-    assert discover([tmp_path]) == [tmp_path / "a.dxl", tmp_path / "sub" / "b.XML"]
-    assert discover([tmp_path / missing]) == [tmp_path / missing]

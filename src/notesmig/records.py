@@ -383,15 +383,18 @@ LoadAction = Literal["created", "updated", "unchanged", "held", "failed"]
 
 
 class LoadOutcome(Record):
-    """What the loader did with one document."""
+    """What the loader did with one document: where its item now stands and the values it
+    wrote there (the reconciler's expectation), as the ledger records it."""
 
     schema_name: ClassVar[str] = "load-outcome"
     database: ReplicaId
     unid: Unid
     action: LoadAction
     list_id: str | None = None
+    list_title: str | None = None
     item_id: str | None = None
     web_url: str | None = None
+    expected_fields: dict[str, FieldValue] = Field(default_factory=dict)
     reason: str = ""
 
 

@@ -1,14 +1,18 @@
-"""Emulator processes for the tests, and clients for them: the real SDK and plain HTTP."""
+"""Emulator processes for the tests, and clients for them: the real SDK and plain HTTP; a
+tenant in-process, for tests of one of its parts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from notesmig.emulator.config import EmulatorConfig
 from notesmig.emulator.server import EmulatorProcess
-from tests.emulator.helpers import SITE_PATH
+from notesmig.emulator.tenant import Tenant
+from tests.emulator.helpers import COLUMNS, SITE_PATH, new_list
 
 
 @pytest.fixture
@@ -37,3 +41,18 @@ def http(emulator: EmulatorProcess) -> Iterator[httpx.Client]:
 @pytest.fixture
 def site_id(http: httpx.Client) -> str:
     return str(http.get(f"/sites/{SITE_PATH}").json()["id"])
+
+
+@pytest.fixture
+def items(http: httpx.Client, site_id: str) -> str:
+    """The items URL of a new list with the columns of ``helpers.COLUMNS``."""
+    target = new_list(http, site_id, COLUMNS)
+    return f"/sites/{site_id}/lists/{target['id']}/items"
+
+
+@pytest.fixture
+def tenant(tmp_path: Path) -> Iterator[Tenant]:
+    """A tenant of its own, in this process (no HTTP): its parts called directly."""
+    made = Tenant(EmulatorConfig(data_dir=tmp_path / "tenant"))
+    yield made
+    made.db.close()

@@ -10,6 +10,22 @@ import httpx
 from notesmig.emulator.server import EmulatorProcess
 
 SITE_PATH = "contoso.sharepoint.com:/sites/notes-migration:"
+#: A list with a column of every type, an indexed unique one and a required one.
+COLUMNS = [
+    {"name": "NotesUNID", "indexed": True, "enforceUniqueValues": True, "text": {"maxLength": 32}},
+    {"name": "Subject", "text": {}},
+    {"name": "Body", "text": {"allowMultipleLines": True, "textType": "richText"}},
+    {"name": "Amount", "number": {}},
+    {"name": "Due", "dateTime": {"format": "dateTime"}},
+    {"name": "Approved", "boolean": {}},
+    {"name": "Status", "choice": {"choices": ["申請中", "承認済"]}},
+    {"name": "Tags", "choice": {"choices": ["a", "b"], "displayAs": "checkBoxes"}},
+    {"name": "Approver", "personOrGroup": {"allowMultipleSelection": True}},
+    {"name": "Link", "hyperlinkOrPicture": {}},
+    {"name": "Department", "required": True, "text": {}},
+    {"name": "Region", "text": {}},
+]
+UNID = "F55B854F1AF91DC8C12575C3002B8F59"
 
 
 def unique(prefix: str) -> str:
@@ -40,3 +56,26 @@ def assert_graph_error(response: httpx.Response, status: int, code: str) -> dict
 def start(tmp_path: Path, *options: str) -> EmulatorProcess:
     """A dedicated emulator (stop it with ``.stop()``, or use it in a ``with``)."""
     return EmulatorProcess(tmp_path / "data", options=options).start()
+
+
+def assert_rest_error(response: httpx.Response, status: int, code: str) -> str:
+    """The response is SharePoint REST's error shape with this status and code; its message."""
+    assert response.status_code == status, response.text
+    error = response.json()["odata.error"]
+    assert error["code"] == code
+    assert error["message"]["lang"] == "en-US"
+    return str(error["message"]["value"])
+
+
+def session(url: str) -> httpx.Client:
+    """A client of a dedicated emulator's Graph (``start(...).graph_url``), as the app."""
+    return httpx.Client(base_url=url, headers={"Authorization": "Bearer t"}, timeout=30)
+
+
+def make_list(client: httpx.Client) -> str:
+    """The items URL of a new list with one text column, ``K``."""
+    site = client.get(f"/sites/{SITE_PATH}").json()["id"]
+    created = client.post(
+        f"/sites/{site}/lists", json={"displayName": "t", "columns": [{"name": "K", "text": {}}]}
+    )
+    return f"/sites/{site}/lists/{created.json()['id']}/items"

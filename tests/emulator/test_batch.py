@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ from msgraph_core.requests.batch_request_item import BatchRequestItem
 
 from notesmig.emulator.server import EmulatorProcess
 from notesmig.sharepoint.client import graph_client
-from tests.emulator.helpers import assert_graph_error, new_list
+from tests.emulator.helpers import assert_graph_error, make_list, new_list, session, start
 
 
 @pytest.fixture
@@ -121,3 +122,22 @@ def test_batch_limits_and_shape(http: httpx.Client, items: str) -> None:
     answer = {r["id"]: r for r in http.post("/$batch", json=reads).json()["responses"]}
     assert answer["r1"]["status"] == 200 and answer["r2"]["status"] == 404
     assert answer["r2"]["body"]["error"]["code"] == "itemNotFound"
+
+
+@pytest.mark.slow
+def test_each_batch_request_is_counted(tmp_path: Path) -> None:
+    with (
+        start(tmp_path, "--ru-per-minute", "30", "--time-scale", "1") as emulator,
+        session(emulator.graph_url) as client,
+    ):
+        items = make_list(client)
+        requests = [{"id": str(n), "method": "POST", "url": items, "headers": {"Content-Type": "application/json"},
+                     "body": {"fields": {"K": str(n)}}} for n in range(20)]  # fmt: skip
+        answer = client.post("/$batch", json={"requests": requests})
+        assert answer.status_code == 200
+        statuses = [r["status"] for r in answer.json()["responses"]]
+        # 30 RU, 3 spent on the site and the list: 13 creates of 2 RU fit, 7 are throttled.
+        assert (statuses.count(201), statuses.count(429)) == (13, 7)
+        throttled = next(r for r in answer.json()["responses"] if r["status"] == 429)
+        assert throttled["headers"]["Retry-After"].isdigit()
+        assert throttled["body"]["error"]["code"] == "activityLimitReached"

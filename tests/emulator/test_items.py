@@ -1,8 +1,6 @@
-"""List items: create, read, update, delete, validation, ETags, paging, filters, delta."""
+"""``items``: list items created, read, changed and deleted; ETags, versions, system fields."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import httpx
 import pytest
@@ -10,31 +8,11 @@ from msgraph.generated.models.field_value_set import FieldValueSet
 from msgraph.generated.models.list_item import ListItem
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
+from notesmig.emulator.graph_errors import GraphError
 from notesmig.emulator.server import EmulatorProcess
+from notesmig.emulator.tenant import Tenant
 from notesmig.sharepoint.client import graph_client
-from tests.emulator.helpers import assert_graph_error, new_list
-
-COLUMNS = [
-    {"name": "NotesUNID", "indexed": True, "enforceUniqueValues": True, "text": {"maxLength": 32}},
-    {"name": "Subject", "text": {}},
-    {"name": "Body", "text": {"allowMultipleLines": True, "textType": "richText"}},
-    {"name": "Amount", "number": {}},
-    {"name": "Due", "dateTime": {"format": "dateTime"}},
-    {"name": "Approved", "boolean": {}},
-    {"name": "Status", "choice": {"choices": ["申請中", "承認済"]}},
-    {"name": "Tags", "choice": {"choices": ["a", "b"], "displayAs": "checkBoxes"}},
-    {"name": "Approver", "personOrGroup": {"allowMultipleSelection": True}},
-    {"name": "Link", "hyperlinkOrPicture": {}},
-    {"name": "Department", "required": True, "text": {}},
-    {"name": "Region", "text": {}},
-]
-UNID = "F55B854F1AF91DC8C12575C3002B8F59"
-
-
-@pytest.fixture
-def items(http: httpx.Client, site_id: str) -> str:
-    target = new_list(http, site_id, COLUMNS)
-    return f"/sites/{site_id}/lists/{target['id']}/items"
+from tests.emulator.helpers import COLUMNS, UNID, assert_graph_error, new_list
 
 
 @pytest.mark.anyio
@@ -75,54 +53,6 @@ async def test_item_lifecycle_through_the_sdk(
     assert caught.value.response_status_code == 404
 
 
-@pytest.mark.parametrize(
-    ("fields", "fragment"),
-    [
-        ({"Subject": "x" * 256}, "256 characters long"),
-        ({"NotesUNID": "A" * 33}, "the column allows 32"),
-        ({"Amount": "12"}, "expects a number"),
-        ({"Amount": True}, "expects a number"),
-        ({"Due": "next tuesday"}, "expects a date-time"),
-        ({"Approved": "yes"}, "expects a boolean"),
-        ({"Status": "却下"}, "is not one of the choices"),
-        ({"Tags": "a"}, "expects a collection"),
-        ({"ApproverLookupId": ["999"]}, "does not exist"),
-        ({"Unknown": 1}, "Field 'Unknown' is not recognized"),
-        ({"Approver": ["2"]}, "Field 'Approver' is not recognized"),
-        ({"Created": "2024-01-01T00:00:00Z"}, "read-only"),
-        # Graph v1.0 cannot write hyperlinks at all (microsoft-graph-docs #12638).
-        ({"Link": {"Url": "https://example.jp/", "Description": "規程"}}, "Invalid request"),
-    ],
-)
-def test_sharepoint_validation(http: httpx.Client, items: str, fields: dict, fragment: str) -> None:  # type: ignore[type-arg]
-    body = {"fields": {"Department": "総務課", **fields}}
-    error = assert_graph_error(http.post(items, json=body), 400, "invalidRequest")
-    assert fragment in error["message"]
-
-
-def test_required_and_unique(http: httpx.Client, items: str) -> None:
-    error = assert_graph_error(
-        http.post(items, json={"fields": {"Title": "x"}}), 400, "invalidRequest"
-    )
-    assert "Department" in error["message"] and "required" in error["message"]
-    first = http.post(items, json={"fields": {"Department": "a", "NotesUNID": UNID}})
-    assert first.status_code == 201
-    error = assert_graph_error(
-        http.post(items, json={"fields": {"Department": "b", "NotesUNID": UNID}}),
-        400,
-        "invalidRequest",
-    )
-    assert "duplicate values" in error["message"] and "NotesUNID" in error["message"]
-    # Patching an item to its own value is not a duplicate; to another item's is.
-    second = http.post(items, json={"fields": {"Department": "c", "NotesUNID": "B" * 32}}).json()
-    assert (
-        http.patch(f"{items}/{second['id']}/fields", json={"NotesUNID": "B" * 32}).status_code
-        == 200
-    )
-    assert_graph_error(http.patch(f"{items}/{second['id']}/fields", json={"NotesUNID": UNID}),
-                       400, "invalidRequest")  # fmt: skip
-
-
 def test_stale_etag_is_412(http: httpx.Client, items: str) -> None:
     created = http.post(items, json={"fields": {"Department": "a"}}).json()
     path = f"{items}/{created['id']}/fields"
@@ -136,95 +66,48 @@ def test_stale_etag_is_412(http: httpx.Client, items: str) -> None:
     assert http.patch(path, json={"Region": "z"}, headers={"If-Match": "*"}).status_code == 200
 
 
-def test_paging_select_and_filters(http: httpx.Client, items: str) -> None:
-    for number in range(7):
-        body = {"fields": {"Department": "a", "NotesUNID": f"{number:032X}", "Region": f"r{number % 2}",
-                           "Amount": number}}  # fmt: skip
-        assert http.post(items, json=body).status_code == 201
-    page = http.get(
-        items, params={"$top": "3", "$expand": "fields(select=NotesUNID,Amount)"}
-    ).json()
-    assert [i["fields"]["NotesUNID"] for i in page["value"]] == [f"{n:032X}" for n in range(3)]
-    assert set(page["value"][0]["fields"]) == {"@odata.etag", "NotesUNID", "Amount"}
-    seen = [i["id"] for i in page["value"]]
-    while "@odata.nextLink" in page:
-        page = http.get(page["@odata.nextLink"]).json()
-        seen += [i["id"] for i in page["value"]]
-    assert seen == [str(n) for n in range(1, 8)]
-    indexed = http.get(
-        items, params={"$filter": f"fields/NotesUNID eq '{5:032X}'", "$expand": "fields"}
-    )
-    assert [i["fields"]["Amount"] for i in indexed.json()["value"]] == [5]
-    error = assert_graph_error(
-        http.get(items, params={"$filter": "fields/Region eq 'r1'"}), 400, "invalidRequest"
-    )
-    assert "HonorNonIndexedQueriesWarningMayFailRandomly" in error["message"]
-    honoured = http.get(
-        items, params={"$filter": "fields/Region eq 'r1' and fields/Amount ge 3", "$expand": "fields"},
-        headers={"Prefer": "HonorNonIndexedQueriesWarningMayFailRandomly"},
-    )  # fmt: skip
-    assert [i["fields"]["Amount"] for i in honoured.json()["value"]] == [3, 5]
-    assert_graph_error(http.get(items, params={"$filter": "Region eq r1"}), 400, "invalidRequest")
-    assert_graph_error(http.get(items, params={"$top": "-1"}), 400, "invalidRequest")
-
-
-def test_non_indexed_filter_refused_past_the_list_view_threshold(
-    http: httpx.Client, site_id: str
+def test_a_deleted_item_frees_its_unique_value_but_not_its_id(
+    http: httpx.Client, items: str
 ) -> None:
-    target = new_list(
-        http,
-        site_id,
-        [{"name": "Region", "text": {}}, {"name": "Key", "indexed": True, "text": {}}],
+    first = http.post(items, json={"fields": {"Department": "a", "NotesUNID": UNID}}).json()
+    assert http.delete(f"{items}/{first['id']}").status_code == 204
+    again = http.post(items, json={"fields": {"Department": "b", "NotesUNID": UNID}})
+    assert again.status_code == 201, again.text
+    assert int(again.json()["id"]) == int(first["id"]) + 1  # ids are never reused
+    found = http.get(
+        items, params={"$filter": f"fields/NotesUNID eq '{UNID}'", "$expand": "fields"}
     )
-    items_url = f"/sites/{site_id}/lists/{target['id']}/items"
-    for start in range(0, 5_001, 20):
-        requests = [
-            {"id": str(n), "method": "POST", "url": items_url,
-             "headers": {"Content-Type": "application/json"},
-             "body": {"fields": {"Region": "r", "Key": str(n)}}}
-            for n in range(start, min(start + 20, 5_001))
-        ]  # fmt: skip
-        answer = http.post("/$batch", json={"requests": requests}).json()
-        assert {r["status"] for r in answer["responses"]} == {201}
-    prefer = {"Prefer": "HonorNonIndexedQueriesWarningMayFailRandomly"}
-    error = assert_graph_error(
-        http.get(items_url, params={"$filter": "fields/Region eq 'r'"}, headers=prefer),
-        400,
-        "invalidRequest",
-    )
-    assert "list view threshold" in error["message"]
-    indexed = http.get(items_url, params={"$filter": "fields/Key eq '4321'", "$expand": "fields"})
-    assert [i["fields"]["Key"] for i in indexed.json()["value"]] == ["4321"]
+    assert [i["fields"]["Department"] for i in found.json()["value"]] == ["b"]
 
 
-def test_delta_reports_changes_and_deletions(http: httpx.Client, items: str) -> None:
-    ids = [http.post(items, json={"fields": {"Department": str(n)}}).json()["id"] for n in range(3)]
-    first = http.get(f"{items}/delta").json()
-    assert sorted(i["id"] for i in first["value"]) == sorted(ids)
-    delta_link = first["@odata.deltaLink"]
-    assert "token=" in delta_link
-    assert http.get(delta_link).json()["value"] == []
-    http.patch(f"{items}/{ids[0]}/fields", json={"Region": "changed"})
-    http.delete(f"{items}/{ids[1]}")
-    changed = http.get(delta_link).json()
-    by_id = {i["id"]: i for i in changed["value"]}
-    assert by_id[ids[1]] == {"id": ids[1], "deleted": {"state": "deleted"}}
-    assert by_id[ids[0]]["fields"]["Region"] == "changed"
-    assert set(by_id) == {ids[0], ids[1]}
-    assert http.get(changed["@odata.deltaLink"]).json()["value"] == []
-    paged = http.get(f"{items}/delta()", params={"$top": "1"}).json()
-    assert len(paged["value"]) == 1 and "@odata.nextLink" in paged
+def test_a_patch_makes_a_new_version_and_names_its_editor(http: httpx.Client, items: str) -> None:
+    created = http.post(items, json={"fields": {"Department": "a"}}).json()
+    assert created["fields"]["_UIVersionString"] == "1.0"
+    patched = http.patch(f"{items}/{created['id']}/fields", json={"Region": "x"}).json()
+    assert patched["_UIVersionString"] == "2.0" and patched["Department"] == "a"
+    assert patched["EditorLookupId"] == created["fields"]["AuthorLookupId"]
+    assert patched["@odata.etag"] != created["eTag"]
 
 
-def test_a_lookup_by_an_indexed_value_searches_the_index_not_the_list(tmp_path: Path) -> None:
-    from notesmig.emulator.config import EmulatorConfig
-    from notesmig.emulator.tenant import BY_INDEXED_VALUE, Tenant
+def test_system_fields_are_set_with_or_without_a_new_version(tenant: Tenant) -> None:
+    site_id = tenant.site("root")["id"]
+    row = tenant.get_list(site_id, "Documents")
+    item_id = tenant._insert_item(row, {"Title": "a"}, None)
+    etag = tenant.etag(tenant._item_row(row, item_id))
+    tenant.set_system_fields(row, item_id, {"Created": "2001-02-03T04:05:06Z", "Title": "b"},
+                             new_version=False)  # fmt: skip
+    item = tenant._item_row(row, item_id)
+    assert item["created"] == "2001-02-03T04:05:06Z" and item["version"] == 1
+    assert tenant.etag(item) == etag
+    assert tenant.fields_json(row, item, None)["Title"] == "b"
+    tenant.set_system_fields(row, item_id, {"Modified": "2001-02-04T00:00:00Z"}, new_version=True)
+    item = tenant._item_row(row, item_id)
+    assert item["modified"] == "2001-02-04T00:00:00Z" and item["version"] == 2
 
-    tenant = Tenant(EmulatorConfig(data_dir=tmp_path))
-    plan = [row[3] for row in tenant.db.execute(f"EXPLAIN QUERY PLAN {BY_INDEXED_VALUE}",
-                                                ("list", "NotesUNID", '"A"', 0))]  # fmt: skip
-    # Before: "SEARCH items USING INDEX sqlite_autoindex_items_1 (list_id=? AND id>?)" first,
-    # every item of the list visited per lookup (6 s in a list of 18,000 items).
-    assert plan[0] == (
-        "SEARCH item_values USING INDEX item_values_key (list_id=? AND column=? AND value=?)"
-    )
+
+@pytest.mark.parametrize("item_id", ["0", "-1", "abc", str(2**63), "99"])
+def test_an_item_that_is_not_there_or_cannot_be_is_404(tenant: Tenant, item_id: str) -> None:
+    row = tenant.get_list(tenant.site("root")["id"], "Documents")
+    with pytest.raises(GraphError) as caught:
+        tenant._item_row(row, item_id)
+    assert caught.value.status == 404

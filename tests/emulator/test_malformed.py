@@ -268,25 +268,3 @@ def test_rest_ids_int_cannot_read_are_400(http: httpx.Client, emulator) -> None:
             response = client.get(f"{REST_WEB}/sitegroups({group})")
             assert response.status_code == 400, response.text
             assert "must be a whole number" in response.json()["odata.error"]["message"]["value"]
-
-
-def test_a_json_body_over_graphs_4_mb_is_413_and_changes_nothing(
-    http: httpx.Client, targets: dict[str, str]
-) -> None:
-    before = snapshot(http, targets)
-    # Graph: "Write requests in Microsoft Graph API have a size limit of 4 MB".
-    body = '{"fields": {"Title": "x", "Note": "' + "あ" * 1_500_000 + '"}}'
-    response = http.post(targets["items"], content=body.encode(),
-                         headers={"Content-Type": "application/json"})  # fmt: skip
-    assert_graph_error(response, 413, "requestEntityTooLarge")
-    assert snapshot(http, targets) == before
-
-
-def test_the_depth_of_a_body_is_judged_outside_its_strings() -> None:
-    from notesmig.emulator.http import json_depth_exceeds
-
-    shallow = b"[" + b",".join([b'[[1, "]]]]"], {"a": [2]}]'] * 100_000) + b"]"
-    deep = b'{"a": "[[[[", "b": ' + b"[" * 65 + b"]" * 65 + b"}"
-    escaped = b'["\\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["]'
-    assert not json_depth_exceeds(shallow) and json_depth_exceeds(deep)
-    assert not json_depth_exceeds(escaped) and not json_depth_exceeds(b"[]" * 100)

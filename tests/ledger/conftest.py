@@ -1,4 +1,5 @@
-"""Ledger URLs: a SQLite file, and a fresh PostgreSQL schema (127.0.0.1:5432, database test)."""
+"""Ledger URLs: a SQLite file, and a fresh PostgreSQL schema (127.0.0.1:5432, database test);
+and a SQLite ledger ready to use."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from notesmig.ledger import Ledger
 
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
 
@@ -39,3 +42,12 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(PG_DSN, autocommit=True) as connection:
             connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    """A real SQLite ledger in the test's folder, at the current schema."""
+    made = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    made.upgrade()
+    yield made
+    made.close()

@@ -7,7 +7,6 @@ import pytest
 from notesmig.ledger.links import TargetFacts
 from notesmig.links.html import NotesTarget
 from notesmig.links.resolve import LinkDirectory, LinkStatus
-from notesmig.links.urls import RedirectorUrlError, redirector_base
 
 A = "58D6B8A63270688E"
 B = "1E9675FC9921B17D"
@@ -57,13 +56,3 @@ def test_each_target_goes_where_it_stands(
 ) -> None:
     found = DIRECTORY.resolve(target)
     assert (found.url, found.status) == (url, status)
-
-
-@pytest.mark.parametrize("bad", ["ftp://x/notes-links", "links.example", "https://x/?a=1", ""])
-def test_a_redirector_url_links_cannot_be_made_from_is_refused(bad: str) -> None:
-    with pytest.raises(RedirectorUrlError, match="redirector"):
-        redirector_base(bad)
-
-
-def test_the_redirector_base_loses_its_trailing_slash() -> None:
-    assert redirector_base(" https://x.example/notes-links/ ") == "https://x.example/notes-links"

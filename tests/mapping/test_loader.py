@@ -165,7 +165,7 @@ def test_yaml_syntax_duplicates_and_missing_files(tmp_path: Path) -> None:
     assert line == 5 and "not valid YAML" in message and "from 4:10" in message
     assert "出張申請" not in message and "^" not in message
     [(line, key, message)] = located(tmp_path, VALID + "readers: hold\n")
-    assert (line, key, message) == (25, "readers", "key appears twice")
+    assert (line, key, message) == (25, "readers", "キーが二度ある / key appears twice")
     missing = located(tmp_path, VALID.replace("file: users.csv", "file: nobody.csv"))
     assert "nobody.csv does not exist" in missing[0][2]
     with pytest.raises(MappingError, match="does not exist"):

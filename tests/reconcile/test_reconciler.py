@@ -127,6 +127,11 @@ def test_planted_defects_are_found_and_a_repair_run_verifies_everything(
         assert found[BOARD].failed == 3 and found[BOARD].repairs == 2
         states = ledger.states(BOARD)
         assert states[deleted["fields"]["NotesUNID"]] == State.TRANSFORMED
+        # Reconciled again before the repair: the same findings (the altered file is still the
+        # file the ledger knows, not a missing one beside an unexpected one).
+        reconcile_replica(LIBRARY, settings)
+        assert {(v.subject, v.verdict) for v in ledger.verdicts(LIBRARY)
+                if v.verdict != "verified"} == {(replaced["fields"]["NotesUNID"], "file-altered")}  # fmt: skip
 
         lost_files = next(
             len(d.files)

@@ -28,7 +28,7 @@ from notesmig.ledger.models import (
 )
 from notesmig.pipeline import StageSettings, discover_databases
 from notesmig.pipeline.stages import extract_database, reconcile_replica, transform_database
-from notesmig.report.render import page_name, write_report
+from notesmig.report.render import write_report
 from notesmig.sample.corpus import SampleFile
 from notesmig.sharepoint.client import GraphEndpoint
 from tests.browser import ARTIFACTS, browser_page
@@ -247,23 +247,3 @@ def test_a_ledger_that_does_not_add_up_shows_the_error_and_the_command_fails(
     assert 'class="balance error"' in index and "数が合いません" in index
     rows = list(csv.DictReader(io.StringIO((out / "exceptions.csv").read_text("utf-8-sig"))))
     assert [r["verdict"] for r in rows if r["database"] == TRIPS].count("unaccounted") == 1
-
-
-def test_a_page_is_named_by_the_replica_id_only_when_it_is_one(tmp_path: Path) -> None:
-    assert page_name(LIBRARY) == LIBRARY
-    for hostile in ("../../escape", "58d6b8a63270688e", f"{LIBRARY}\n", "/etc/passwd", "C:\\x"):
-        assert re.fullmatch(r"replica-[0-9a-f]{16}", page_name(hostile)), hostile
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
-    ledger.upgrade()
-    with ledger.session() as session:
-        session.add(Database(replica_id="../../escape", title="外へ"))
-    out = tmp_path / "deep" / "report"
-    written = write_report(ledger, out)
-    ledger.close()
-    name = page_name("../../escape")
-    assert written.pages == 4 and (out / "db" / f"{name}.html").is_file()
-    assert (out / "en" / "db" / f"{name}.html").is_file()
-    assert f'href="db/{name}.html"' in (out / "index.html").read_text(encoding="utf-8")
-    # Nothing was written beside the report but the ledger itself.
-    outside = {f.name for f in tmp_path.rglob("*") if f.is_file() and out not in f.parents}
-    assert outside <= {"ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm"}, outside

@@ -156,3 +156,47 @@ def test_two_databases_with_one_unid_in_one_list_never_overwrite(
     held = [q for q in Ledger(ledger_url).quarantined(loser)]
     assert [q["unid"] for q in held] == [shared]
     assert held[0]["reason"] == "conflict: the same UNID is in this list from another database"
+
+
+def test_authorship_dates_are_right_across_daylight_saving(
+    sample_corpus: list[SampleFile], tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from notesmig.sample.dxlbuild import E, noteinfo
+
+    # A London site: ValidateUpdateListItem takes local time, an hour off in summer.
+    moments = {
+        "winter": datetime(2024, 1, 10, 12, 0, 5, tzinfo=UTC),
+        "before": datetime(2024, 3, 31, 0, 59, 59, tzinfo=UTC),  # the last second of GMT
+        "after": datetime(2024, 3, 31, 1, 0, 0, tzinfo=UTC),  # the first of BST
+        "summer": datetime(2024, 7, 10, 12, 0, 5, tzinfo=UTC),
+    }
+    notes = [E.document(noteinfo(n + 8, stable_hex("dst", key), moment, moment),
+                        E.updatedby(E.name("CN=斎藤 一郎/OU=情報政策課/O=Maebashi")),
+                        text_item("Subject", key), form="Memo")
+             for n, (key, moment) in enumerate(moments.items())]  # fmt: skip
+    replica = database(tmp_path / "drop" / "memo.dxl", "メモ", *notes)
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "users.csv").write_bytes((sample_corpus[0].path.parent / "users.csv").read_bytes())
+    (mappings / "memo.yaml").write_text(
+        f'version: 1\ndatabase: {{replica_id: "{replica}"}}\n'
+        'target: {site: "contoso.sharepoint.com:/sites/notes-migration"}\n'
+        "users: {file: users.csv}\n"
+        'forms: {Memo: {list: "メモ", items: {Subject: {column: Title, type: text}}}}\n',
+        encoding="utf-8",
+    )
+    with emulator_for(
+        tmp_path, sample_corpus, "--ru-per-minute", "0", "--time-zone", "2"
+    ) as emulator:
+        migrate([tmp_path / "drop"], mappings, tmp_path / "work", graph_url=emulator.graph_url,
+                db_url=f"sqlite:///{tmp_path / 'ledger.sqlite3'}")  # fmt: skip
+        graph = httpx.Client(base_url=emulator.graph_url, headers={"Authorization": "Bearer t"})
+        site = graph.get(SITE).json()["id"]
+        memo = next(e for e in graph.get(f"/sites/{site}/lists").json()["value"]
+                    if e["displayName"] == "メモ")  # fmt: skip
+        items = graph.get(f"/sites/{site}/lists/{memo['id']}/items",
+                          params={"$expand": "fields"}).json()["value"]  # fmt: skip
+    created = {i["fields"]["Title"]: i["createdDateTime"] for i in items}
+    assert created == {k: m.strftime("%Y-%m-%dT%H:%M:%SZ") for k, m in moments.items()}

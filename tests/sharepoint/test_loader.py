@@ -33,13 +33,14 @@ class Person:
         self.http = httpx.Client(
             base_url=graph_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
         )
-        app = httpx.Client(base_url=graph_url, headers={"Authorization": "Bearer app"})
-        self.site = app.get(SITE).json()["id"]
-        self.lists = {
-            e["displayName"]: e for e in app.get(f"/sites/{self.site}/lists").json()["value"]
-        }
+        # Found as this person finds them (an app frozen by the emulator still lets people read).
+        self.site = self.http.get(SITE).json()["id"]
+        self.lists = {e["displayName"]: e for e in
+                      self.http.get(f"/sites/{self.site}/lists").json()["value"]}  # fmt: skip
 
     def _items(self, title: str, expand: str = "fields") -> list[dict[str, Any]]:
+        if title not in self.lists:
+            return []  # a list this person may not read is not there for them
         found = self.http.get(
             f"/sites/{self.site}/lists/{self.lists[title]['id']}/items",
             params={"$expand": expand, "$top": "5000"},
@@ -157,3 +158,99 @@ def test_a_mapping_turned_to_hold_withdraws_the_document_and_its_files(
         assert len(app.files()) == (1 if withdraw == "restrict" else 0)
         run(tmp_path, emulator.graph_url)  # a re-run changes nothing
         assert Person(emulator.graph_url, READER_UPN).documents() == {OPEN}
+
+
+def test_a_restricted_row_whose_plan_is_lost_is_held_back_never_loaded_openly(
+    sample_corpus: list[SampleFile], tmp_path: Path
+) -> None:
+    from notesmig.ledger import Ledger
+    from notesmig.pipeline.discover import discover_databases
+    from notesmig.pipeline.settings import StageSettings
+    from notesmig.pipeline.stages import extract_database, load_database, transform_database
+    from notesmig.sharepoint.client import GraphEndpoint
+
+    mapping(tmp_path / "mappings", sample_corpus[0].path.parent, "restrict")
+    export(tmp_path / "drop", readers=[READER])
+    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    with emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0") as emulator:
+        settings = StageSettings(work=tmp_path / "work", mappings=tmp_path / "mappings",
+                                 ledger_url=ledger_url, graph=GraphEndpoint(emulator.graph_url),
+                                 ru_per_minute=0)  # fmt: skip
+        [source] = discover_databases([tmp_path / "drop"])
+        transformed, _ = transform_database(extract_database(source, settings), settings)
+        # permissions.jsonl lost (a disk, a copy, a hand out of step): the rows still say
+        # restricted, and without their plan nothing of them goes anywhere.
+        (Path(transformed.transform_dir) / "permissions.jsonl").unlink()
+        load_database(transformed, settings)
+        app = Person(emulator.graph_url, None)
+        assert app.documents() == {OPEN} and app.files() == {}
+    [held] = [q for q in Ledger(ledger_url).quarantined(REPLICA) if q["stage"] == "load"]
+    assert held["unid"] == SECRET and "no plan for it" in held["detail"]
+
+
+def test_the_acl_applied_later_keeps_restricted_documents_to_their_readers(
+    sample_corpus: list[SampleFile], tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from notesmig.emulator.server import EmulatorProcess
+    from notesmig.sample.dxlbuild import E
+
+    acl = E.acl(E.aclentry(name="-Default-", default="true", level="noaccess"),
+                E.aclentry(name="Maebashi_全職員", type="persongroup", level="reader"))  # fmt: skip
+    secret = document("Memo", SECRET, text_item("Subject", "人事の相談"),
+                      text_item("DocReaders", [READER], readers=True))  # fmt: skip
+    opened = document("Memo", OPEN, text_item("Subject", "お知らせ"))
+    folder = mapping(tmp_path / "mappings", sample_corpus[0].path.parent, "restrict")
+    database(tmp_path / "drop" / "memo.dxl", "メモ", acl, secret, opened, replica=REPLICA)
+    text = (folder / "memo.yaml").read_text(encoding="utf-8")
+    first = emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0")
+    with first:
+        (folder / "memo.yaml").write_text(text + "acl: {apply: false}\n", encoding="utf-8")
+        run(tmp_path, first.graph_url)
+    (folder / "memo.yaml").write_text(text + "acl: {apply: true}\n", encoding="utf-8")
+    # The ACL carried now: stopped right after the list's first grant (all staff read it), the
+    # restricted document is still its readers' alone (breaking the list's inheritance kept
+    # its audience folder's own permissions), and so after the whole run.
+    frozen = EmulatorProcess(first.data_dir, port=first.port,
+                             options=(*first.options, "--freeze-after", "addroleassignment"))  # fmt: skip
+    with frozen:
+        command = [str(Path(sys.executable).with_name("notesmig")), "migrate",
+                   str(tmp_path / "drop"), "--mapping", str(folder), "--graph-url",
+                   frozen.graph_url, "--db-url", f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
+                   "--work", str(tmp_path / "work"), "--ru-per-minute", "0"]  # fmt: skip
+        loading = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while not frozen.charged().get("frozen"):
+            assert loading.poll() is None, "the load ended before granting anything"
+            time.sleep(0.05)
+        loading.kill()
+        loading.wait()
+        assert Person(frozen.graph_url, OUTSIDER_UPN).documents() == {OPEN}
+        frozen.kill()
+    with EmulatorProcess(first.data_dir, port=first.port, options=first.options) as again:
+        run(tmp_path, again.graph_url)
+        assert Person(again.graph_url, OUTSIDER_UPN).documents() == {OPEN}
+        assert Person(again.graph_url, READER_UPN).documents() == {SECRET, OPEN}
+
+
+def test_a_document_that_cannot_be_restricted_where_it_stands_is_removed(
+    sample_corpus: list[SampleFile], tmp_path: Path
+) -> None:
+    from notesmig.emulator.server import EmulatorProcess
+
+    mapping(tmp_path / "mappings", sample_corpus[0].path.parent, "restrict")
+    emulator = emulator_for(tmp_path, sample_corpus, "--ru-per-minute", "0")
+    with emulator:
+        export(tmp_path / "drop", readers=None)
+        run(tmp_path, emulator.graph_url)
+        assert SECRET in Person(emulator.graph_url, OUTSIDER_UPN).documents()
+    # The same tenant, now refusing the app permission changes; the document gains readers.
+    with EmulatorProcess(emulator.data_dir, port=emulator.port,
+                         options=(*emulator.options, "--no-manage-permissions")) as refusing:  # fmt: skip
+        export(tmp_path / "drop", readers=[READER])
+        run(tmp_path, refusing.graph_url)
+        app = Person(refusing.graph_url, None)
+        # Neither restricted (refused) nor left open: removed, item and file.
+        assert app.documents() == {OPEN} and app.files() == {}

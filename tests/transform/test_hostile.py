@@ -12,10 +12,18 @@ from sqlalchemy import create_engine, select
 
 from notesmig.extract import extract
 from notesmig.ledger import Ledger
-from notesmig.ledger.models import Database, Document
+from notesmig.ledger.models import Database, Document, Link
 from notesmig.mapping import load_mapping
 from notesmig.records import FileRow, ItemRow, Outcome, read_records
-from notesmig.sample.dxlbuild import E, file_item, number_item, stable_hex, text_item
+from notesmig.sample.dxlbuild import (
+    E,
+    RichText,
+    doc_link,
+    file_item,
+    number_item,
+    stable_hex,
+    text_item,
+)
 from notesmig.transform.stage import run_transform
 from tests.dxlfiles import CREATED, MODIFIED, database, document
 from tests.services import postgres_database
@@ -161,9 +169,12 @@ def test_values_longer_than_the_ledgers_columns_hold_back_only_their_document(
 ) -> None:
     # On PostgreSQL a value longer than its column is a DataError: before, one form name or
     # parent of 300 characters (or a long database title) failed the whole run's ledger write.
-    good, long_form, bad_parent = (stable_hex("l", n) for n in range(3))
+    good, long_form, bad_parent, linked = (stable_hex("l", n) for n in range(4))
+    body = RichText()
+    body.par(doc_link("X" * 40, "V" * 300, "D" * 300, "長いリンク", "説明"))
     notes = [
         document("Memo", good, text_item("Subject", "良")),
+        document("Memo", linked, text_item("Subject", "リンク"), body.item("Body")),
         document("M" * 300, long_form, text_item("Subject", "長い")),
         document("Memo", bad_parent, text_item("Subject", "返信"), parent="P" * 300),
     ]
@@ -175,9 +186,14 @@ def test_values_longer_than_the_ledgers_columns_hold_back_only_their_document(
             with engine.connect() as connection:
                 titles = connection.execute(select(Database.title)).scalars().all()
                 forms = dict(connection.execute(select(Document.unid, Document.form)).all())
+                links = connection.execute(
+                    select(Link.target_database, Link.target_view, Link.target_document)
+                ).all()
         finally:
             engine.dispose()
-    assert set(rows) == {good}
+    assert set(rows) == {good, linked}
+    # A link whose ids cannot be Notes ids points nowhere (broken), the document goes on.
+    assert links == [(None, None, None)]
     assert held[bad_parent].reason == "extraction error in a mapped item"
     assert "is not 32 hexadecimal digits" in held[bad_parent].detail
     assert titles == ["題" * 255]  # cut, with a warning in the extract report

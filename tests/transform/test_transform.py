@@ -11,11 +11,9 @@ import pytest
 from notesmig.dxl.datetimes import parse_notes_datetime
 from notesmig.dxl.model import Attachment, Item, ItemType, NotesDocument
 from notesmig.dxl.records import document_sha256
-from notesmig.errors import NotesmigError
 from notesmig.mapping.model import ColumnType, ItemMapping, Mapping, UserPolicy
 from notesmig.mapping.users import UserDirectory
 from notesmig.transform.documents import Transformer
-from notesmig.transform.files import FolderNames, FolderPathError
 from tests.transform.conftest import Prepared, prepare
 
 # One export per database: plomino-test_names_type.xml is another export of test1's database.
@@ -366,11 +364,3 @@ def test_a_file_name_once_given_stays_with_its_file(tmp_path: Path) -> None:
     # document order, and a re-run could replace one memo's file with another's.
     assert placed([2, 0, 1]) == first
     ledger.close()
-
-
-def test_a_folder_path_without_room_for_names_is_a_terminal_error() -> None:
-    names = FolderNames("sites/" + "深" * 380)
-    with pytest.raises(FolderPathError, match="leaves no room for file names") as raised:
-        names.place("ファイル", "F" * 32, "a.txt")
-    # Still a ValueError for callers that catch one.
-    assert isinstance(raised.value, NotesmigError) and isinstance(raised.value, ValueError)

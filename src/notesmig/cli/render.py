@@ -1,4 +1,5 @@
-"""How the command line shows things: consoles, bilingual labels, tables, sizes, progress.
+"""How the command line shows things: consoles, bilingual labels, tables (and status as JSON),
+sizes, progress.
 
 Everything a person reads is Japanese first with English beside (``件数 / documents``). Tables
 in logs and files (``make demo``, Airflow task logs) get 200 columns unless ``COLUMNS`` or a
@@ -7,6 +8,7 @@ terminal says otherwise.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -224,6 +226,27 @@ def status_table(title: str, found: list[DatabaseStatus], states: list[str]) -> 
             str(s.unknown_people),
         )
     return made
+
+
+def status_json(found: Sequence[DatabaseStatus]) -> str:
+    """``status --json``: per database its counts, states and reasons held back."""
+    payload = [
+        {
+            "replica_id": s.replica_id,
+            "title": s.title,
+            "documents": s.total,
+            "states": s.states,
+            "quarantined": s.quarantined,
+            "held_back": s.reasons,
+            "errors": s.errors,
+            "update_pending": s.update_pending,
+            "unknown_people": s.unknown_people,
+            "restricted_loaded": s.restricted_loaded,
+            "unique_scopes": s.unique_scopes,
+        }
+        for s in found
+    ]
+    return json.dumps(payload, ensure_ascii=False, indent=2)
 
 
 def verdict_table(results: Sequence[ReconciledDatabase]) -> Table:

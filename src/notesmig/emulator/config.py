@@ -6,6 +6,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from notesmig.emulator.regional import ZONES, SiteTimeZone
 from notesmig.errors import TerminalError
 from notesmig.spfacts.costs import DEFAULT_RU_PER_MINUTE
 
@@ -64,6 +65,13 @@ class EmulatorConfig:
     break_inheritance_max_items: int = 100_000
     #: Office files come back rewritten by property promotion (their hash changes).
     rewrite_office_files: bool = False
+    #: The sites' regional time zone, by SharePoint's id (20: Osaka, Sapporo, Tokyo; 2:
+    #: London, to rehearse daylight saving; see ``regional.ZONES``).
+    time_zone: int = 20
+
+    @property
+    def site_time_zone(self) -> SiteTimeZone:
+        return ZONES[self.time_zone]
 
     def __post_init__(self) -> None:
         if not self.hostname or "/" in self.hostname or ":" in self.hostname:
@@ -87,6 +95,10 @@ class EmulatorConfig:
             raise EmulatorConfigError("page_size must be at least 1")
         if self.max_page_size is not None and self.max_page_size < 1:
             raise EmulatorConfigError("max_page_size must be at least 1")
+        if self.time_zone not in ZONES:
+            raise EmulatorConfigError(
+                f"time zone {self.time_zone} is not one the emulator knows ({sorted(ZONES)})"
+            )
         known = {upn.lower() for upn, _ in self.users}
         for member in self.site_members:
             if self.users and member.lower() not in known:

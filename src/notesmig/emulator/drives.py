@@ -24,7 +24,8 @@ from notesmig.emulator.promotion import is_promoted, promote
 from notesmig.spfacts.quickxor import QuickXorHash
 
 if TYPE_CHECKING:
-    from notesmig.emulator.tenant import ListRow, Tenant
+    from notesmig.emulator.lists import ListRow
+    from notesmig.emulator.tenant import Tenant
 
 
 class Drives:

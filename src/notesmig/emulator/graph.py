@@ -7,6 +7,7 @@ from typing import Any
 
 from notesmig.emulator.graph_errors import GraphError, bad_request, not_found
 from notesmig.emulator.http import Request, Response
+from notesmig.emulator.lists import ListRow
 from notesmig.emulator.odata import (
     expand_fields,
     expansions,
@@ -17,7 +18,7 @@ from notesmig.emulator.odata import (
 from notesmig.emulator.odata import select as select_fields
 from notesmig.emulator.paths import PathRef, Segment
 from notesmig.emulator.permissions import forbidden
-from notesmig.emulator.tenant import ListRow, Tenant
+from notesmig.emulator.tenant import Tenant
 from notesmig.emulator.uploads import Uploads
 from notesmig.spfacts.costs import graph_collection
 
@@ -312,7 +313,9 @@ class GraphRoutes:
                 )
             only(method, "PUT")
             parent = item["parent"]
-            if parent is None:
+            if parent is None or item["folder"]:
+                # Not only the root: any folder (before, its content went to a new file
+                # named after it beside it, "f 1").
                 raise bad_request("Content cannot be written to a folder.")
             return self.uploads.simple_upload(
                 request, drive_id, parent, item["name"], default_conflict="replace"

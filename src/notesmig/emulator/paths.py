@@ -36,7 +36,9 @@ def split_path(raw_path: bytes) -> list[Segment]:
     while index < len(raw_segments):
         segment = raw_segments[index]
         base, colon, rest = segment.partition(":")
-        if not colon:
+        if not colon or "(" in base:
+            # A colon inside a function call's arguments (REST's ``UtcToLocalTime('...T00:00Z')``)
+            # is no path syntax: Graph's path bases (root, item ids, hosts) hold no parentheses.
             segments.append(segment)
             index += 1
             continue

@@ -32,7 +32,8 @@ from notesmig.spfacts.limits import (
 from notesmig.spfacts.roles import BUILT_IN_ROLES, FULL_CONTROL, READ, RoleDefinition
 
 if TYPE_CHECKING:
-    from notesmig.emulator.tenant import ListRow, Tenant
+    from notesmig.emulator.lists import ListRow
+    from notesmig.emulator.tenant import Tenant
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scopes (key TEXT PRIMARY KEY, site_id TEXT NOT NULL, list_id TEXT);

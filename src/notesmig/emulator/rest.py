@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -31,20 +31,14 @@ from notesmig.emulator.http import JSON_TYPE, Request, Response
 from notesmig.emulator.odata import whole_number
 from notesmig.emulator.paths import Segment
 from notesmig.emulator.permissions import EVERYONE, EVERYONE_LOGIN, principal_json
+from notesmig.emulator.regional import LOCALE_ID, SiteTimeZone
 from notesmig.emulator.tenant import ListRow, Tenant
 from notesmig.spfacts.roles import BUILT_IN_ROLES, ROLES_BY_NAME, RoleDefinition
 
 #: The demo tenant's regional settings: Japanese, Tokyo Standard Time (UTC+09:00, no DST).
-LOCALE_ID = 1041
-TIME_ZONE = {
-    "Description": "(UTC+09:00) Osaka, Sapporo, Tokyo",
-    "Id": 20,
-    "Information": {"Bias": -540, "DaylightBias": 0, "StandardBias": 0},
-}
 VALIDATE_UPDATE = "ValidateUpdateListItem()"
 _CLAIMS = re.compile(r"^i:0#\.f\|membership\|(?P<upn>[^|]+)$", re.IGNORECASE)
 _GROUP_CLAIMS = re.compile(r"^c:0t\.c\|tenant\|(?P<group>.+)$", re.IGNORECASE)
-_BIAS_MINUTES = -540
 _LOCAL_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
@@ -108,10 +102,18 @@ class RestRoutes:
         if api[:1] != ["web"]:
             raise not_found(f"Cannot find resource for the request {'/'.join(api)}.")
         rest = api[1:]
+        zone = self.tenant.config.site_time_zone
         if rest == ["RegionalSettings"] and method == "GET":
-            return _answer(request, {"LocaleId": LOCALE_ID, "TimeZone": TIME_ZONE})
+            return _answer(request, {"LocaleId": LOCALE_ID, "TimeZone": zone.json()})
         if rest == ["RegionalSettings", "TimeZone"] and method == "GET":
-            return _answer(request, TIME_ZONE)
+            return _answer(request, zone.json())
+        if (
+            len(rest) == 3
+            and rest[:2] == ["RegionalSettings", "TimeZone"]
+            and rest[2].lower().startswith("utctolocaltime(")
+            and method in ("GET", "POST")
+        ):
+            return self._utc_to_local(request, zone, rest[2])
         if rest == ["ensureuser"] and method == "POST":
             return _answer(request, self._ensure_user(site_id, request))
         if rest == ["siteusers"] and method == "GET":
@@ -132,7 +134,15 @@ class RestRoutes:
         if rest[:1] == ["sitegroups"] or (rest and rest[0].startswith("sitegroups")):
             return self._site_groups(request, site_id, rest)
         if rest and rest[0].startswith("lists("):
-            row = self.tenant.get_list(site_id, _guid(rest[0]))
+            # A list or item that is not there answers as one the user may not read: in
+            # REST's shape, not Graph's (get_list and _item_row raise Graph's 404).
+            list_id = _guid(rest[0])
+            try:
+                row = self.tenant.get_list(site_id, list_id)
+            except GraphError as exc:
+                if exc.status != 404:
+                    raise
+                raise not_found("List does not exist.") from None
             if not self.tenant.permissions.can(row, None, "read"):
                 raise not_found("List does not exist.")
             tail = rest[1:]
@@ -144,7 +154,14 @@ class RestRoutes:
             item_id: int | None = None
             if tail and tail[0].startswith("items("):
                 item_id = _item_id(tail[0])
-                self.tenant._item_row(row, item_id)
+                try:
+                    self.tenant._item_row(row, item_id)
+                except GraphError as exc:
+                    if exc.status != 404:
+                        raise
+                    raise not_found(
+                        "Item does not exist. It may have been deleted by another user."
+                    ) from None
                 if not self.tenant.permissions.can(row, item_id, "read"):
                     raise not_found(
                         "Item does not exist. It may have been deleted by another user."
@@ -158,6 +175,22 @@ class RestRoutes:
                 )
             return self._securable(request, row, item_id, tail)
         raise not_found(f"Cannot find resource for the request {'/'.join(api)}.")
+
+    @staticmethod
+    def _utc_to_local(request: Request, zone: SiteTimeZone, segment: str) -> Response:
+        """``UtcToLocalTime('2021-01-01T00:00:00Z')``: the site's wall-clock time of a UTC
+        instant (zenn.dev/karamem0/articles/2022_01_14_180000)."""
+        argument = segment[segment.index("(") + 1 : -1].strip().strip("'")
+        try:
+            moment = datetime.fromisoformat(argument.replace("Z", "+00:00"))
+        except ValueError:
+            raise bad(f"'{argument[:40]}' is not a date and time.") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        local = zone.to_local(moment).strftime("%Y-%m-%dT%H:%M:%S")
+        if _verbose(request):
+            return _answer(request, {"UTCToLocalTime": local})
+        return _answer(request, {"value": local})
 
     # -- permissions ----------------------------------------------------------------------
 
@@ -241,7 +274,10 @@ class RestRoutes:
                     a for a in self._assignments(row.site_id, key) if a["PrincipalId"] == principal
                 ]
                 if not found:
-                    raise bad("Value does not fall within the expected range.")
+                    # SPRoleAssignmentCollection.GetByPrincipalId's ArgumentException, as the
+                    # DELETE above answers it (permissions.remove_assignment).
+                    raise RestError(400, "-2147024809, System.ArgumentException",
+                                    "Value does not fall within the expected range.")  # fmt: skip
                 return _answer(request, found[0])
         raise not_found(f"Cannot find resource for the request {'/'.join(tail)}.")
 
@@ -553,7 +589,7 @@ class RestRoutes:
 
     def _parse(self, row: ListRow, columns: dict[str, Column], name: str, text: str) -> Any:
         if name in ("Created", "Modified"):
-            return _local_datetime(text)
+            return _local_datetime(text, self.tenant.config.site_time_zone)
         if name in ("Author", "Editor"):
             people = self._people(row.site_id, text)
             if len(people) != 1:
@@ -584,7 +620,7 @@ class RestRoutes:
                 raise ValueError("This field allows only one person.")
             return people if column.multi else people[0]
         if facet == "dateTime":
-            return _local_datetime(text)
+            return _local_datetime(text, self.tenant.config.site_time_zone)
         if facet == "number":
             try:
                 value: Any = float(text.replace(",", ""))
@@ -634,8 +670,8 @@ def principal_of(login: str) -> str:
     return login.strip()
 
 
-def _local_datetime(text: str) -> str:
-    """A site-local date-time (Tokyo) as SharePoint stores it: UTC, ISO 8601."""
+def _local_datetime(text: str, zone: SiteTimeZone) -> str:
+    """A site-local date-time as SharePoint stores it: UTC, ISO 8601."""
     if "T" in text or text.endswith("Z") or re.search(r"[+-]\d\d:?\d\d$", text):
         raise ValueError(
             f"'{text}' is not a valid date/time value for this site's regional settings."
@@ -645,8 +681,7 @@ def _local_datetime(text: str) -> str:
             local = datetime.strptime(text.strip(), pattern)
         except ValueError:
             continue
-        utc = local + timedelta(minutes=_BIAS_MINUTES)
-        return utc.replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return zone.to_utc(local).strftime("%Y-%m-%dT%H:%M:%SZ")
     raise ValueError(f"'{text}' is not a valid date/time for this site's regional settings.")
 
 

@@ -65,7 +65,9 @@ class ResourceBudget:
         return Decision(True, 0, self._headers() if self._near_limit() else {})
 
     def _near_limit(self) -> bool:
-        return self._tokens <= self.per_minute * (1 - _WARN_AT)
+        # Used, not left: per_minute * (1 - 0.8) is 19.999... for 100, and exactly 80% used
+        # went without the headers.
+        return self.per_minute - self._tokens >= self.per_minute * _WARN_AT
 
     def _headers(self) -> dict[str, str]:
         reset = math.ceil((self.per_minute - self._tokens) / self._rate) if self._rate else 0

@@ -385,17 +385,18 @@ class Evidence(LedgerBase):
                     document.state = State.TRANSFORMED
                 if repair.item_gone:
                     document.item_id, document.web_url = None, None
-                    # Its files link to the item that is gone: they go again with the new one.
+                    # Its files link to the item that is gone: they go again with the new one
+                    # (over themselves: the ledger keeps knowing them until then).
                     session.execute(
                         update(Attachment)
                         .where(Attachment.document_id == document.id)
-                        .values(state=State.TRANSFORMED, drive_item_id=None)
+                        .values(state=State.TRANSFORMED)
                     )
                 if repair.attachment_ids:
                     session.execute(
                         update(Attachment)
                         .where(Attachment.id.in_(repair.attachment_ids))
-                        .values(state=State.TRANSFORMED, drive_item_id=None)
+                        .values(state=State.TRANSFORMED)
                     )
 
     def verdicts(self, replica_id: str) -> list[Verdict]:

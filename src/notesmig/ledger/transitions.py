@@ -19,6 +19,7 @@ from notesmig.ledger.models import (
     UnknownAccount,
     utcnow,
 )
+from notesmig.records import LoadOutcome
 
 
 class Transitions(LedgerBase):
@@ -68,6 +69,17 @@ class Transitions(LedgerBase):
         for start in range(0, len(unids), 500):
             moved += self._advance_some(database_id, state, unids[start : start + 500], changes)
         return moved
+
+    def record_loaded(self, database_id: int, outcomes: Iterable[LoadOutcome]) -> int:
+        """Documents the loader put in SharePoint (created, updated or found unchanged): loaded,
+        with where their items stand and the values written; how many moved."""
+        changes = {
+            o.unid: {"list_id": o.list_id, "item_id": o.item_id, "web_url": o.web_url,
+                     "expected_fields": o.expected_fields, "list_title": o.list_title}
+            for o in outcomes
+            if o.action in ("created", "updated", "unchanged")
+        }  # fmt: skip
+        return self.advance_many(database_id, State.LOADED, changes) if changes else 0
 
     def _advance_some(
         self, database_id: int, state: State, unids: list[str], changes: dict[str, dict[str, Any]]

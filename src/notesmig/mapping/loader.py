@@ -215,7 +215,11 @@ def _read_yaml(path: Path) -> tuple[Any, dict[KeyPath, int]]:
                 key = str(key_node.value)
                 if key in seen:
                     duplicates.append(
-                        (key_node.start_mark.line + 1, _dotted((*at, key)), "key appears twice")
+                        (
+                            key_node.start_mark.line + 1,
+                            _dotted((*at, key)),
+                            "キーが二度ある / key appears twice",
+                        )
                     )
                 seen.add(key)
                 lines[(*at, key)] = key_node.start_mark.line + 1
@@ -239,7 +243,9 @@ def _line(lines: dict[KeyPath, int], at: KeyPath) -> int | None:
 def load_mapping(path: Path) -> Mapping:
     """Read, validate and cross-check one mapping file."""
     if not path.is_file():
-        raise MappingError(path, [(None, "", "the mapping file does not exist")])
+        raise MappingError(
+            path, [(None, "", "マッピング ファイルがない / the mapping file does not exist")]
+        )
     data, lines = _read_yaml(path)
     validator = jsonschema.Draft202012Validator(load_schema("mapping"))
     problems = [p for error in validator.iter_errors(data) for p in _located(error, lines)]
@@ -346,13 +352,26 @@ def load_mappings(path: Path) -> dict[str, Mapping]:
     """Mappings by replica id, from one file or every ``*.yaml``/``*.yml`` in a folder."""
     files = sorted([*path.glob("*.yaml"), *path.glob("*.yml")]) if path.is_dir() else [path]
     if not files:
-        raise MappingError(path, [(None, "", "no mapping files (*.yaml) in this folder")])
+        raise MappingError(
+            path,
+            [
+                (
+                    None,
+                    "",
+                    "このフォルダーにマッピング ファイル（*.yaml）がない"
+                    " / no mapping files (*.yaml) in this folder",
+                )
+            ],
+        )
     found: dict[str, Mapping] = {}
     for file in files:
         mapping = load_mapping(file)
         other = found.get(mapping.replica_id)
         if other is not None:
-            clash = f"the same database is also mapped by {other.path}"
+            clash = (
+                f"同じデータベースが {other.path} でも対応付けられている / the same database is "
+                f"also mapped by {other.path}"
+            )
             raise MappingError(file, [(None, "database.replica_id", clash)])
         found[mapping.replica_id] = mapping
     return found
@@ -417,14 +436,19 @@ def _build(path: Path, data: dict[str, Any]) -> Mapping:
 def _reserved(column: str) -> str | None:
     """Why a column name cannot be mapped (SharePoint compares names case-insensitively)."""
     if column.casefold() == "title" and column != "Title":
-        return f"column {column!r} is SharePoint's Title field: write it as 'Title'"
+        return (
+            f"列 {column!r} は SharePoint のタイトル列: 'Title' と書いてください / column "
+            f"{column!r} is SharePoint's Title field: write it as 'Title'"
+        )
     if column.casefold() in _NOTESMIG_COLUMNS:
         return (
+            f"列 {column!r} は notesmig が使う列です / "
             f"column {column!r} is notesmig's own {_NOTESMIG_COLUMNS[column.casefold()]!r} "
             f"(every migrated item has {', '.join(sorted(SYSTEM_COLUMN_NAMES))})"
         )
     if is_system_field(column):
         return (
+            f"列 {column!r} は SharePoint が管理する列です。別の名前にしてください / "
             f"column {column!r} is a field SharePoint keeps itself (such as ID, Created, "
             "Modified, Author, Editor, ContentType, _UIVersionString, FileLeafRef): choose "
             "another name"
@@ -441,9 +465,17 @@ def _cross_check(
         problems.append((_line(lines, at), _dotted(at), message))
 
     if mapping.users.unknown == "fallback" and not mapping.users.fallback:
-        problem(("users", "unknown"), "unknown: fallback needs users.fallback (a UPN)")
+        problem(
+            ("users", "unknown"),
+            "unknown: fallback には users.fallback（UPN）が必要 / "
+            "unknown: fallback needs users.fallback (a UPN)",
+        )
     if mapping.users.file is not None and not mapping.users.file.is_file():
-        problem(("users", "file"), f"the user mapping {mapping.users.file} does not exist")
+        problem(
+            ("users", "file"),
+            f"ユーザー対応表 {mapping.users.file} がない / the user "
+            f"mapping {mapping.users.file} does not exist",
+        )
     elif mapping.users.file is not None:
         try:
             UserDirectory.from_csv(mapping.users.file)
@@ -451,7 +483,11 @@ def _cross_check(
             problem(("users", "file"), str(exc))
     if mapping.users.groups is not None:
         if not mapping.users.groups.is_file():
-            problem(("users", "groups"), f"the group mapping {mapping.users.groups} does not exist")
+            problem(
+                ("users", "groups"),
+                f"グループ対応表 {mapping.users.groups} がない / the "
+                f"group mapping {mapping.users.groups} does not exist",
+            )
         else:
             try:
                 GroupDirectory.from_csv(mapping.users.groups)
@@ -463,10 +499,15 @@ def _cross_check(
     libraries = {f.library for f in mapping.forms.values() if f.library}
     for form_name, form in data["forms"].items():
         if form_name.casefold() in mapping.exclude_forms:
-            problem(("forms", form_name), "this form is both mapped and excluded")
+            problem(
+                ("forms", form_name),
+                "このフォームは対応付けと除外の両方にある / this form is both mapped and excluded",
+            )
         if form["list"] in libraries:
             problem(
-                ("forms", form_name, "list"), "a list and a document library cannot share a name"
+                ("forms", form_name, "list"),
+                "リストとドキュメント ライブラリに同じ名前は使えない"
+                " / a list and a document library cannot share a name",
             )
         used = columns.setdefault(form["list"], {})
         for item_name, item in form["items"].items():
@@ -484,10 +525,15 @@ def _cross_check(
                 elif previous[0][1] == form_name or previous[1] != spec:
                     where = _dotted(previous[0][:-1])
                     if previous[0][1] == form_name:
-                        problem(at, f"column {column!r} is already used by {where}")
+                        problem(
+                            at,
+                            f"列 {column!r} は {where} で使用済み / column {column!r} "
+                            f"is already used by {where}",
+                        )
                     else:
-                        problem(at, f"column {column!r} of list {form['list']!r} is already "
-                                    f"defined differently by {where}")  # fmt: skip
+                        problem(at, f"リスト {form['list']!r} の列 {column!r} は {where} で別の"
+                                    f"定義 / column {column!r} of list {form['list']!r} is "
+                                    f"already defined differently by {where}")  # fmt: skip
     problems.extend(_internal_name_clashes(mapping, lines))
     return problems
 
@@ -513,6 +559,8 @@ def _internal_name_clashes(
                     problems.append((
                         _line(lines, at),
                         _dotted(at),
+                        f"列 {earlier[0]!r} と {column!r} は SharePoint で同じ内部名 "
+                        f"{internal!r} になる（32 文字で切られる）: どちらかを短く / "
                         f"columns {earlier[0]!r} and {column!r} would both be {internal!r} in "
                         "SharePoint (internal names are cut to 32 characters): shorten one",
                     ))  # fmt: skip

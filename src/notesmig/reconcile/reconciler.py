@@ -511,7 +511,9 @@ class Reconciler:
                 finding = findings.setdefault(document.unid, Finding(web_url=document.web_url))
                 where = f"{file.folder}/{file.name}"
                 found = entries.get(file.drive_item_id or "")
-                if file.state != State.LOADED or found is None:
+                # A file waiting for its repair is still the one the ledger knows: it is
+                # judged as it stands (altered, say), not as missing beside a stray.
+                if found is None:
                     finding.add(
                         "file-missing",
                         Difference(field=f"file {where}", expected="present", actual=None),

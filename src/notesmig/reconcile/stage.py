@@ -21,7 +21,8 @@ async def reconcile(
     result = await Reconciler(graph, rest, ledger, plan).run()
     database_id = ledger.database_id(plan.replica_id)
     if database_id is not None:
-        run = ledger.begin_run("reconcile")
+        # A run of this database: its counts and verdicts say which database they are of.
+        run = ledger.begin_database_run("reconcile", plan.replica_id, None)
         ledger.record_verdicts(database_id, result.verdicts, result.repairs, run_id=run)
         ledger.finish_run(run, "success", result.counts)
     return ReconciledDatabase(

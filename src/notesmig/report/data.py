@@ -356,6 +356,7 @@ def _database(
 _PENDING = {
     "loaded": ("移行済み・未照合", "loaded, not yet reconciled"),
     "not-loaded": ("未移行", "not loaded"),
+    "deleted": ("Notes で削除", "deleted in Notes"),
     UNACCOUNTED: (
         "台帳に状態の根拠がありません（照合の判定または保留の記録がない）",
         "the ledger holds no evidence of its state (no verdict, or no quarantine entry)",

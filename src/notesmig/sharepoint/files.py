@@ -292,6 +292,35 @@ class FileUploader:
         except (ValueError, TypeError, IndexError):
             return None
 
+    async def _standing(
+        self, raw: httpx.AsyncClient, url: str, path: str, start: int, size: int
+    ) -> Any:
+        """After a fragment was refused: None when the session already holds it (go on), the
+        driveItem when the session is gone because the file was committed whole, False when
+        the refusal stands."""
+        await self.graph.budget.take(COST_READ)
+        try:
+            status = await raw.get(url)
+        except httpx.HTTPError:
+            return False
+        if status.status_code == 200:
+            try:
+                ranges = [str(r) for r in status.json().get("nextExpectedRanges") or []]
+            except (ValueError, AttributeError):
+                return False
+            expected = [int(r.split("-")[0]) for r in ranges if r.split("-")[0].isdigit()]
+            if expected:
+                return None if min(expected) > start else False
+        elif status.status_code >= 500:
+            return False
+        # Every byte in, or the session no longer open (gone, or completed: services answer
+        # 404 or 400 to it): the file, if it was committed whole.
+        try:
+            item = await self.graph.get_json(path)
+        except GraphRequestError:
+            return False
+        return item if isinstance(item, dict) and item.get("size") == size else False
+
     async def _session_upload(
         self, path: str, content: FileContent, record: Any, dates: dict[str, str]
     ) -> Any:
@@ -355,11 +384,13 @@ class FileUploader:
             if answer.status_code in (429, 500, 502, 503, 504):
                 await asyncio.sleep(retry_after(dict(answer.headers), attempt))
                 continue
-            if answer.status_code == 416:  # already received (a lost answer): move on
-                return None
-            if answer.status_code == 400 and "already been completed" in answer.text:
-                # The final answer was lost after the file was committed.
-                return await self.graph.get_json(path)
+            if answer.status_code in (400, 416):
+                # Refused as already received, or the session already completed (the answer
+                # to an earlier attempt lost): the session's own state says which, never the
+                # wording of the refusal (SharePoint's differs from the emulator's).
+                standing = await self._standing(raw, url, path, start, size)
+                if standing is not False:
+                    return standing
             if answer.status_code >= 400:
                 raise GraphRequestError(answer.status_code, "upload", answer.text[:200])
             if answer.status_code in (200, 201):

@@ -23,7 +23,14 @@ from notesmig import reasons
 from notesmig.errors import TerminalError
 from notesmig.ledger import Ledger, State
 from notesmig.links.urls import DEFAULT_REDIRECTOR, redirector_url
-from notesmig.records import Authorship, ItemRow, LoadCounts, PermissionPlan
+from notesmig.records import (
+    Authorship,
+    ItemRow,
+    LoadAction,
+    LoadCounts,
+    LoadOutcome,
+    PermissionPlan,
+)
 from notesmig.sharepoint.graph import (
     CREATE_RETRYABLE,
     Graph,
@@ -136,7 +143,7 @@ class ItemWriter:
         #: Items written and not yet recorded as loaded (database id -> UNID -> values): the
         #: ledger takes them a batch at a time, and by the end of each write() they are all in.
         #: One lost to a crash is found again by its NotesUNID on the next run.
-        self._written: dict[int, dict[str, dict[str, Any]]] = {}
+        self._written: dict[int, dict[str, LoadOutcome]] = {}
 
     def _thread(
         self, target: Target, row: ItemRow, out: dict[str, Any], rest: dict[str, str]
@@ -263,7 +270,10 @@ class ItemWriter:
                     self.counts.created += 1
                 else:
                     self.counts.updated += 1
-                await pool.start(self._loaded(database_id, row, target, new_id, fields, item_urls))
+                action: LoadAction = "created" if item_id is None else "updated"
+                await pool.start(
+                    self._loaded(database_id, row, target, new_id, fields, item_urls, action)
+                )
             elif item_id is None and answer.status in _MAYBE_DUPLICATE:
                 unresolved.append((row, fields, answer, True))
             elif item_id is not None and answer.status == 404:
@@ -352,7 +362,9 @@ class ItemWriter:
             item_id = str(item["id"])
             if (item.get("fields") or {}).get("SourceSha256") == row.sha256:
                 self.counts.unchanged += 1
-                await self._loaded(database_id, row, target, item_id, fields, item_urls)
+                await self._loaded(
+                    database_id, row, target, item_id, fields, item_urls, "unchanged"
+                )
             else:
                 patches.append((row, item_id))
         again: list[tuple[ItemRow, Prepared, SubResponse, bool]] = []
@@ -369,8 +381,9 @@ class ItemWriter:
                 if answer.ok and isinstance(answer.body, dict):
                     self.counts.created += 1
                     await self._loaded(
-                        database_id, row, target, str(answer.body["id"]), fields, item_urls
-                    )
+                        database_id, row, target, str(answer.body["id"]), fields, item_urls,
+                        "created",
+                    )  # fmt: skip
                 elif answer.status in _MAYBE_DUPLICATE and answer.status != 400:
                     if rounds <= 1:
                         # Still neither created nor found: a later run picks it up again.
@@ -403,7 +416,9 @@ class ItemWriter:
                 answer = answers[str(number)]
                 if answer.ok:
                     self.counts.updated += 1
-                    await self._loaded(database_id, row, target, item_id, fields, item_urls)
+                    await self._loaded(
+                        database_id, row, target, item_id, fields, item_urls, "updated"
+                    )
                 else:
                     self._refused(database_id, row, answer)
 
@@ -515,7 +530,9 @@ class ItemWriter:
         self.ledger.set_access(database_id, row.unid, audience=audience, state="applied")
         if adopted and (existing or {}).get("fields", {}).get("SourceSha256") == row.sha256:
             self.counts.unchanged += 1
-            await self._loaded(database_id, row, target, item_id, Prepared({}, {}), item_urls)
+            await self._loaded(
+                database_id, row, target, item_id, Prepared({}, {}), item_urls, "unchanged"
+            )
             self.ledger.set_access(database_id, row.unid, audience=audience, state="verified")
             return
         if self.ledger.access_of(database_id, row.unid) != (audience, "applied"):
@@ -537,7 +554,10 @@ class ItemWriter:
             return
         if not created:
             self.counts.updated += 1
-        await self._loaded(database_id, row, target, item_id, prepared, item_urls)
+        await self._loaded(
+            database_id, row, target, item_id, prepared, item_urls,
+            "created" if created else "updated",
+        )  # fmt: skip
         self.ledger.set_access(database_id, row.unid, audience=audience, state="verified")
 
     async def _folder_of(self, target: Target, item_id: str) -> tuple[str, bool]:
@@ -607,11 +627,11 @@ class ItemWriter:
         the site's local time, people as claims (only accounts SharePoint knows)."""
         if authorship is None:
             return {}
-        zone = await self.rest.time_zone(site_path)
+        clock = self.rest.clock(site_path)
         values: dict[str, str] = {}
         for name, moment in (("Created", authorship.created), ("Modified", authorship.modified)):
             if moment:
-                local = zone.local(datetime.fromisoformat(moment.replace("Z", "+00:00")))
+                local = await clock.local(datetime.fromisoformat(moment.replace("Z", "+00:00")))
                 values[name] = local.strftime("%Y-%m-%d %H:%M:%S")
         for name, upn in (("Author", authorship.author), ("Editor", authorship.editor)):
             if not upn:
@@ -631,6 +651,7 @@ class ItemWriter:
         item_id: str,
         fields: Prepared,
         item_urls: dict[str, str],
+        action: LoadAction,
     ) -> None:
         # Graph cannot write hyperlinks nor Created/Modified/Author/Editor: one REST update
         # sets them all (without a new version), after the content.
@@ -661,16 +682,18 @@ class ItemWriter:
         ):
             self.deferred.append((target, row, item_id))
         written = self._written.setdefault(database_id, {})
-        written[row.unid] = {"list_id": target.id, "item_id": item_id, "web_url": url,
-                             "expected_fields": row.fields, "list_title": target.title}  # fmt: skip
+        written[row.unid] = LoadOutcome(
+            database=row.database, unid=row.unid, action=action, list_id=target.id,
+            list_title=target.title, item_id=item_id, web_url=url, expected_fields=row.fields,
+        )  # fmt: skip
         if len(written) >= _LOADED_PER_RECORD:
             self.record_loaded()
 
     def record_loaded(self) -> None:
         """Record every item written so far as loaded, in one transaction per database."""
         written, self._written = self._written, {}
-        for database_id, changes in written.items():
-            self.ledger.advance_many(database_id, State.LOADED, changes)
+        for database_id, outcomes in written.items():
+            self.ledger.record_loaded(database_id, outcomes.values())
 
     async def set_deferred_lookups(self) -> None:
         """The NotesParent lookups of responses written before their parents, now that the

@@ -233,9 +233,9 @@ class LinkPass:
             values = {encode_internal_name(k): v for k, v in rewritten.changed.items()}
             modified = (current or {}).get("Modified")
             if modified:
-                zone = await self.rest.time_zone(site_path)
                 moment = datetime.fromisoformat(str(modified).replace("Z", "+00:00"))
-                values["Modified"] = zone.local(moment).strftime("%Y-%m-%d %H:%M:%S")
+                local = await self.rest.clock(site_path).local(moment)
+                values["Modified"] = local.strftime("%Y-%m-%d %H:%M:%S")
             editor = ((current or {}).get("Editor") or {}).get("Name")
             if editor:
                 values["Editor"] = f"[{{'Key':'{editor}'}}]"

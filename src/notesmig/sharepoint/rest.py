@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from notesmig.errors import TerminalError, TransientError
 from notesmig.sharepoint.budget import ResourceBudget, retry_after
 from notesmig.sharepoint.client import EMULATOR_TOKEN, GraphEndpoint
 from notesmig.spfacts.costs import rest_cost
+from notesmig.spfacts.limits import EARLIEST_DATETIME, LATEST_DATETIME
 
 log = logging.getLogger("notesmig.sharepoint")
 
@@ -72,16 +74,63 @@ def group_login(object_id: str) -> str:
     return f"c:0t.c|tenant|{object_id}"
 
 
-@dataclass(frozen=True)
-class TimeZoneInfo:
-    """The site's regional time zone: ``local = utc - bias`` (bias in minutes, as Windows)."""
+@dataclass
+class SiteClock:
+    """A site's regional time, as SharePoint itself converts it (``RegionalSettings/TimeZone/
+    UtcToLocalTime``): dates in ValidateUpdateListItem are site-local. The zone's ``Information``
+    holds biases but not when daylight saving starts or ends (Tokyo reports a DaylightBias of
+    -60 and has none: zenn.dev/karamem0/articles/2022_01_14_180000), so the offsets are asked:
+    each year from January 15 has its offset there, in mid-July and at the next January 15; a
+    change between two is found to the minute by halving (three requests a year without
+    daylight saving, about forty with it)."""
 
-    id: int
-    description: str
-    bias: int
+    ask: Callable[[datetime], Awaitable[datetime]]
+    #: Per year from January 15: (from this UTC instant, the local offset), in order.
+    _years: dict[int, list[tuple[datetime, timedelta]]] = field(default_factory=dict)
+    _asked: dict[datetime, timedelta] = field(default_factory=dict)
+    _working: asyncio.Lock = field(default_factory=asyncio.Lock)  # one year asked once
 
-    def local(self, moment: datetime) -> datetime:
-        return (moment.astimezone(UTC) - timedelta(minutes=self.bias)).replace(tzinfo=None)
+    async def _offset(self, moment: datetime) -> timedelta:
+        known = self._asked.get(moment)
+        if known is None:
+            known = await self.ask(moment) - moment.replace(tzinfo=None)
+            self._asked[moment] = known
+        return known
+
+    async def _changes(self, start: datetime, end: datetime) -> list[tuple[datetime, timedelta]]:
+        before, after = await self._offset(start), await self._offset(end)
+        if before == after:
+            return []
+        low, high = start, end
+        while high - low > timedelta(minutes=1):
+            middle = (low + (high - low) / 2).replace(second=0, microsecond=0)
+            if middle <= low:
+                break
+            if await self._offset(middle) == before:
+                low = middle
+            else:
+                high = middle
+        return [(high, after)]
+
+    async def local(self, moment: datetime) -> datetime:
+        """``moment`` (aware) as the site's local wall-clock time (naive)."""
+        utc = moment.astimezone(UTC)
+        year = utc.year if (utc.month, utc.day) >= (1, 15) else utc.year - 1
+        async with self._working:
+            segments = self._years.get(year) or await self._year(year)
+        offset = next(o for since, o in reversed(segments) if since <= utc)
+        return (utc + offset).replace(tzinfo=None)
+
+    async def _year(self, year: int) -> list[tuple[datetime, timedelta]]:
+        # Within what SharePoint holds (the transform refuses dates outside it).
+        start = max(datetime(year, 1, 15, tzinfo=UTC), EARLIEST_DATETIME)
+        middle = datetime(year, 7, 15, tzinfo=UTC)
+        end = min(datetime(year + 1, 1, 15, tzinfo=UTC), LATEST_DATETIME)
+        segments = [(start, await self._offset(start)),
+                    *await self._changes(start, middle),
+                    *await self._changes(middle, end)]  # fmt: skip
+        self._years[year] = segments
+        return segments
 
 
 @dataclass(frozen=True)
@@ -126,7 +175,7 @@ class SharePointRest:
     stats: RestStats = field(default_factory=RestStats)
     _client: httpx.AsyncClient | None = field(default=None, repr=False)
     _token: tuple[str, float] | None = field(default=None, repr=False)
-    _time_zones: dict[str, TimeZoneInfo] = field(default_factory=dict, repr=False)
+    _clocks: dict[str, SiteClock] = field(default_factory=dict, repr=False)
 
     async def __aenter__(self) -> SharePointRest:
         return self
@@ -230,18 +279,21 @@ class SharePointRest:
         )
         return int(user["Id"])
 
-    async def time_zone(self, site_path: str) -> TimeZoneInfo:
-        """The site's regional time zone (dates in ValidateUpdateListItem are site-local)."""
-        known = self._time_zones.get(site_path)
+    def clock(self, site_path: str) -> SiteClock:
+        """The site's regional time (dates in ValidateUpdateListItem are site-local)."""
+        known = self._clocks.get(site_path)
         if known is None:
-            zone = await self.call("GET", site_path, "web/RegionalSettings/TimeZone")
-            information = zone.get("Information") or {}
-            known = TimeZoneInfo(
-                int(zone.get("Id", 0)),
-                str(zone.get("Description", "")),
-                int(information.get("Bias", 0)),
-            )
-            self._time_zones[site_path] = known
+
+            async def ask(moment: datetime) -> datetime:
+                stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                answer = await self.call(
+                    "GET", site_path, f"web/RegionalSettings/TimeZone/UtcToLocalTime('{stamp}')",
+                    what=f"the site's local time of {stamp}",
+                )  # fmt: skip
+                text = answer.get("value") or answer.get("UTCToLocalTime")
+                return datetime.fromisoformat(str(text).replace("Z", "")).replace(tzinfo=None)
+
+            known = self._clocks[site_path] = SiteClock(ask)
         return known
 
     # -- items ----------------------------------------------------------------------------

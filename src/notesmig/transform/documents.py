@@ -439,9 +439,11 @@ class Transformer:
                 database=database,
                 unid=unid,
                 kind=link.kind,
-                target_database=link.database,
-                target_view=link.view,
-                target_document=link.document,
+                # Ids that cannot be Notes ids (a replica id is 16 hex digits, a view or
+                # document UNID 32) point nowhere: the link is broken, not a ledger failure.
+                target_database=_notes_id(link.database, 16),
+                target_view=_notes_id(link.view, 64),
+                target_document=_notes_id(link.document, 64),
             )
             for link in document.links
         ]
@@ -665,3 +667,8 @@ def merge_copies(
             copy,
         )  # fmt: skip
     return winner, conflict
+
+
+def _notes_id(value: str | None, longest: int) -> str | None:
+    """A link target's id as the ledger holds it, None when no Notes id could be that long."""
+    return value if value is not None and len(value) <= longest else None

@@ -103,10 +103,7 @@ def convert(
     if kind in (ColumnType.DATETIME, ColumnType.DATEONLY):
         value = _single(spec, values)
         if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value)
-            except ValueError:
-                raise ConversionError(spec.item, f"{value!r} is not a date-time") from None
+            value = _moment_of_text(spec, value)
         if not isinstance(value, datetime | date) or isinstance(value, DateTimeRange):
             raise ConversionError(spec.item, f"{as_text(value)!r} is not a date or date-time")
         if kind is ColumnType.DATEONLY:
@@ -142,6 +139,25 @@ def convert(
             raise ConversionError(spec.item, f"{url!r} is not a link")
         return Converted({column: {"Url": url, "Description": url}})
     raise ConversionError(spec.item, f"no conversion to {kind}")
+
+
+def _moment_of_text(spec: ItemMapping, text: str) -> date | datetime:
+    """A date or date-time written as text: a date alone is a day (as a Notes date is); a
+    date-time without a UTC offset is a wall-clock time in an unknown zone, refused for a
+    date-time column rather than read in whatever zone the machine running the transform is in."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConversionError(spec.item, f"{text!r} is not a date-time") from None
+    if moment.tzinfo is None and spec.type is ColumnType.DATETIME:
+        raise ConversionError(
+            spec.item, f"{text!r} has no UTC offset: the moment it means cannot be known"
+        )
+    return moment
 
 
 def _texts(spec: ItemMapping, values: list[ItemValue]) -> list[str]:

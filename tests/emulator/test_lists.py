@@ -1,4 +1,4 @@
-"""Sites, lists and columns through the real msgraph-sdk, and their errors over plain HTTP."""
+"""``lists``: lists and libraries through the real msgraph-sdk, and their errors over plain HTTP."""
 
 from __future__ import annotations
 
@@ -18,43 +18,12 @@ from msgraph.generated.models.person_or_group_column import PersonOrGroupColumn
 from msgraph.generated.models.text_column import TextColumn
 
 from notesmig.emulator.server import EmulatorProcess
+from notesmig.emulator.tenant import Tenant
 from notesmig.sharepoint.client import graph_client
-from tests.emulator.helpers import SITE_PATH, assert_graph_error, new_list, unique
+from notesmig.spfacts.limits import MAX_LIST_TITLE
+from tests.emulator.helpers import assert_graph_error, new_list, unique
 
 pytestmark = pytest.mark.anyio
-
-
-async def test_site_by_path_as_the_sdk_encodes_it(emulator: EmulatorProcess) -> None:
-    client, _ = graph_client(emulator.graph_url)
-    site = await client.sites.by_site_id(SITE_PATH).get()
-    assert site is not None and site.id is not None
-    host, site_guid, web_guid = site.id.split(",")
-    assert host == "contoso.sharepoint.com" and len(site_guid) == len(web_guid) == 36
-    assert site.web_url == "https://contoso.sharepoint.com/sites/notes-migration"
-    by_id = await client.sites.by_site_id(site.id).get()
-    assert by_id is not None and by_id.web_url == site.web_url
-    root = await client.sites.by_site_id("root").get()
-    assert root is not None and root.web_url == "https://contoso.sharepoint.com"
-
-
-def test_site_path_forms_and_unknown_sites(http: httpx.Client, emulator: EmulatorProcess) -> None:
-    for path in (
-        "/sites/contoso.sharepoint.com:/sites/notes-migration:",
-        "/sites/contoso.sharepoint.com:/sites/notes-migration",
-        # What the SDK sends: a doubled slash after its base URL, the path percent-encoded.
-        f"{emulator.graph_url}//sites/contoso.sharepoint.com%3A%2Fsites%2Fnotes-migration%3A",
-    ):
-        assert http.get(path).json()["name"] == "notes-migration", path
-    assert_graph_error(http.get("/sites/contoso.sharepoint.com:/sites/nope:"), 404, "itemNotFound")
-    assert_graph_error(
-        http.get("/sites/other.example.com:/sites/notes-migration:"), 404, "itemNotFound"
-    )
-
-
-def test_a_missing_token_is_401_in_graph_shape(emulator: EmulatorProcess) -> None:
-    response = httpx.get(f"{emulator.graph_url}/sites/root", headers={"client-request-id": "abc"})
-    error = assert_graph_error(response, 401, "InvalidAuthenticationToken")
-    assert error["innerError"]["client-request-id"] == "abc"
 
 
 async def test_lists_and_every_column_type(emulator: EmulatorProcess, site_id: str) -> None:
@@ -154,3 +123,44 @@ def test_delete_list(http: httpx.Client, site_id: str) -> None:
     path = f"/sites/{site_id}/lists/{target['id']}"
     assert http.delete(path).status_code == 204
     assert_graph_error(http.get(path), 404, "itemNotFound")
+
+
+def test_a_list_is_one_title_whatever_its_case(http: httpx.Client, site_id: str) -> None:
+    lists = f"/sites/{site_id}/lists"
+    target = new_list(http, site_id, [])
+    title = target["displayName"]
+    assert http.get(f"{lists}/{title.upper()}").json()["id"] == target["id"]
+    assert http.get(f"{lists}/{target['id'].upper()}").json()["id"] == target["id"]
+    assert_graph_error(
+        http.post(lists, json={"displayName": title.upper()}), 409, "nameAlreadyExists"
+    )
+    assert_graph_error(http.get(f"{lists}/{unique('none')}"), 404, "itemNotFound")
+
+
+@pytest.mark.parametrize("title", ["x" * (MAX_LIST_TITLE + 1), "tab\there", " "])
+def test_titles_sharepoint_refuses(http: httpx.Client, site_id: str, title: str) -> None:
+    response = http.post(f"/sites/{site_id}/lists", json={"displayName": title})
+    assert_graph_error(response, 400, "invalidRequest")
+
+
+def test_url_names_leave_out_what_urls_cannot_hold(http: httpx.Client, site_id: str) -> None:
+    title = unique('出張 "申請" #1')
+    created = http.post(f"/sites/{site_id}/lists", json={"displayName": title}).json()
+    assert created["name"] == title.replace(" ", "").replace('"', "").replace("#", "")
+    assert created["webUrl"].startswith(
+        "https://contoso.sharepoint.com/sites/notes-migration/Lists/%E5%87%BA%E5%BC%B5"
+    )
+
+
+def test_a_deleted_list_takes_its_columns_and_items(tenant: Tenant) -> None:
+    site_id = tenant.site("root")["id"]
+    body = {"displayName": "Temp", "columns": [{"name": "Key", "indexed": True, "text": {}}]}
+    created = tenant.create_list(site_id, body)
+    row = tenant.get_list(site_id, created["id"])
+    tenant.create_item(row, {"fields": {"Key": "a"}})
+    assert [c.name for c in tenant.columns(row.id)] == ["Title", "Key"]
+    tenant.delete_list(site_id, "temp")
+    for table in ("columns", "items", "item_values"):
+        left = tenant.db.execute(f"SELECT count(*) FROM {table} WHERE list_id = ?", (row.id,))
+        assert left.fetchone()[0] == 0, table
+    assert tenant.columns(row.id) == []  # the cache went with them

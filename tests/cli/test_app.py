@@ -1,4 +1,5 @@
-"""The notesmig console script, run as a user runs it."""
+"""The notesmig commands (``notesmig.cli.app``), run through the console script as a user runs
+them."""
 
 from __future__ import annotations
 
@@ -15,6 +16,40 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
         [NOTESMIG, *map(str, args)], capture_output=True, text=True, timeout=300, check=False,
         env={"COLUMNS": "200", "PATH": str(Path(sys.executable).parent)},
     )  # fmt: skip
+
+
+def commands_in(help_text: str) -> list[str]:
+    """The commands a --help panel lists, in its order."""
+    return [line.split()[1] for line in help_text.splitlines()
+            if line.startswith("│ ") and line[2] not in " -"]  # fmt: skip
+
+
+def test_the_console_script_lists_every_command_then_the_sub_commands() -> None:
+    # pyproject.toml's [project.scripts] entry (notesmig.cli:main), and python -m notesmig.cli.
+    script = run("--help")
+    assert script.returncode == 0, script.stderr
+    assert commands_in(script.stdout) == ["inspect", "extract", "sample", "transform", "status", "migrate",
+                        "reconcile", "forecast", "serve-links", "report", "map", "emulator"]  # fmt: skip
+    assert "Lotus Notes/Domino アプリケーション" in script.stdout
+    module = subprocess.run(
+        [sys.executable, "-m", "notesmig.cli", "--help"], capture_output=True, text=True,
+        timeout=300, check=False, env={"COLUMNS": "200", "PATH": str(Path(sys.executable).parent)},
+    )  # fmt: skip
+    assert module.returncode == 0, module.stderr
+    assert commands_in(module.stdout) == commands_in(script.stdout)
+    assert "Usage: python -m notesmig.cli [OPTIONS] COMMAND" in module.stdout
+
+
+def test_an_invalid_mapping_stops_transform_before_the_extract_is_looked_at(
+    tmp_path: Path,
+) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("database: 123\nlists: [\n", encoding="utf-8")
+    refused = run("transform", tmp_path, "--mapping", mapping, "--out", tmp_path / "out")
+    assert refused.returncode == 2
+    assert "マッピングが正しくありません / invalid mapping" in refused.stderr
+    assert "m.yaml:3" in refused.stderr and "not valid YAML" in refused.stderr
+    assert "documents.jsonl" not in refused.stderr and not (tmp_path / "out").exists()
 
 
 def test_inspect_json_reports_every_file_and_fails_on_the_broken_one(dxl_real: Path) -> None:
