@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from notesmig.ledger import DocumentRecord, Ledger, State
 from notesmig.ledger.models import Attachment, Database, Document, Link, Quarantine
 from notesmig.records import FileRow
-from tests.ledger.helpers import REPLICA, file_row, records, unid
+from tests.ledger.helpers import REPLICA, file_row, held, left_out, link, records, unid
 
 
 def test_transform_outcomes_are_idempotent(ledger_url: str) -> None:
@@ -24,9 +24,11 @@ def test_transform_outcomes_are_idempotent(ledger_url: str) -> None:
                      blob="cc/" + "c" * 64)]  # fmt: skip
     outcome = {
         "transformed": unids[:2],
-        "quarantined": [(unids[2], "restricted (Readers field)", "山田 太郎/情報政策課/Maebashi")],
-        "excluded": [(unids[3], "form 'X' is not mapped")],
-        "links": [(unids[0], "doclink", "58D6B8A63270688E", "V", "D")],
+        "quarantined": [
+            held(unids[2], "restricted (Readers field)", "山田 太郎/情報政策課/Maebashi")
+        ],
+        "excluded": [left_out(unids[3], "form 'X' is not mapped")],
+        "links": [link(unids[0], "doclink", "58D6B8A63270688E", "V", "D")],
     }
     first = ledger.apply_transform(database, files=files, **outcome)  # type: ignore[arg-type]
     again = ledger.apply_transform(database, files=files, **outcome)  # type: ignore[arg-type]
@@ -37,8 +39,8 @@ def test_transform_outcomes_are_idempotent(ledger_url: str) -> None:
     [status] = ledger.status()
     assert status.states == {"excluded": 1, "quarantined": 1, "transformed": 2}
     assert (status.quarantined, status.errors) == (1, 0)
-    [held] = ledger.quarantined(REPLICA)
-    assert (held["unid"], held["reason"], held["detail"]) == (unids[2], "restricted (Readers field)",
+    [entry] = ledger.quarantined(REPLICA)
+    assert (entry["unid"], entry["reason"], entry["detail"]) == (unids[2], "restricted (Readers field)",
                                                               "山田 太郎/情報政策課/Maebashi")  # fmt: skip
     # The mapping is fixed and the document now transforms: its quarantine entry is resolved.
     ledger.apply_transform(database, transformed=[unids[2]], quarantined=[], excluded=[])
@@ -92,7 +94,7 @@ def test_a_document_already_loaded_is_not_transformed_again(ledger: Ledger) -> N
     ledger.record_extracted(database, records(2))
     ledger.advance(database, unid(0), State.LOADED)
     outcome = ledger.apply_transform(database, transformed=[unid(0), unid(1)],
-                                     quarantined=[], excluded=[(unid(0), "form unmapped")])  # fmt: skip
+                                     quarantined=[], excluded=[left_out(unid(0), "form unmapped")])  # fmt: skip
     assert outcome == {"already past transform": 1, "transformed": 1}
     assert ledger.states(REPLICA) == {unid(0): "loaded", unid(1): "transformed"}
 
@@ -126,8 +128,8 @@ def test_a_documents_many_links_are_replaced_once_however_they_are_batched(
 ) -> None:
     database = ledger.register_database(REPLICA, None, None)
     ledger.record_extracted(database, records(2))
-    many = [(unid(0), "doclink", "58D6B8A63270688E", None, f"{n:032X}") for n in range(700)]
-    links = [*many, (unid(1), "url", None, None, None)]
+    many = [link(unid(0), "doclink", "58D6B8A63270688E", None, f"{n:032X}") for n in range(700)]
+    links = [*many, link(unid(1), "url", None, None, None)]
     ledger.apply_transform(database, transformed=[unid(0), unid(1)], quarantined=[],
                            excluded=[], links=links)  # fmt: skip
     ledger.apply_transform(database, transformed=[unid(0), unid(1)], quarantined=[],

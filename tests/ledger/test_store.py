@@ -16,7 +16,7 @@ from notesmig.ledger.models import Document
 from notesmig.ledger.operations import BudgetRule
 from notesmig.ledger.store import Ledger as StoreLedger
 from notesmig.records import Verdict
-from tests.ledger.helpers import REPLICA, records, unid
+from tests.ledger.helpers import REPLICA, link, records, unid
 
 
 def test_a_document_through_every_part_of_one_ledger(tmp_path: Path) -> None:
@@ -27,7 +27,7 @@ def test_a_document_through_every_part_of_one_ledger(tmp_path: Path) -> None:
     ledger.record_extracted(database, records(2))
     ledger.record_sources(database, [ExportFact("a.dxl", None, 10, 2)], merged=0)  # evidence
     ledger.apply_transform(database, transformed=[unid(0), unid(1)], quarantined=[],
-                           excluded=[], links=[(unid(0), "doclink", REPLICA, None, unid(1))])  # fmt: skip
+                           excluded=[], links=[link(unid(0), "doclink", REPLICA, None, unid(1))])  # fmt: skip
     assert ledger.acquire_lease(REPLICA, "run-1", 600) is None  # operations
     assert ledger.spend("contoso.sharepoint.com", 1, BudgetRule(10, 1), now=100.0) > 0
     ledger.advance(database, unid(0), State.LOADED, item_id="1")  # transitions

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from notesmig.ledger import Ledger, State
 from notesmig.ledger.models import VALIDATE_STAGE
-from tests.ledger.helpers import REPLICA, file_row, records, unid
+from tests.ledger.helpers import REPLICA, file_row, held, left_out, records, unid
 
 OTHER = "1E9675FC9921B17D"
 
@@ -16,8 +16,8 @@ def loaded_database(ledger: Ledger) -> int:
     ledger.record_extracted(database, records(4))
     ledger.apply_transform(
         database, transformed=[unid(0), unid(1)],
-        quarantined=[(unid(2), "restricted (Readers field)", "")],
-        excluded=[(unid(3), "form 'Draft' is excluded")],
+        quarantined=[held(unid(2), "restricted (Readers field)")],
+        excluded=[left_out(unid(3), "form 'Draft' is excluded")],
         files=[file_row(unid(1), "a.pdf", key="Body/a.pdf/0"), file_row(unid(1), "old.pdf")],
     )  # fmt: skip
     ledger.advance(database, unid(0), State.LOADED, item_id="11", list_id="list-1")

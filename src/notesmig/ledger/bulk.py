@@ -24,7 +24,7 @@ from notesmig.ledger.models import (
     utcnow,
 )
 from notesmig.ledger.values import DocumentRecord
-from notesmig.records import FileRow
+from notesmig.records import FileRow, LinkRow, Outcome
 
 
 class BulkRecording(LedgerBase):
@@ -126,10 +126,10 @@ class BulkRecording(LedgerBase):
         database_id: int,
         *,
         transformed: Iterable[str],
-        quarantined: Iterable[tuple[str, str, str]],
-        excluded: Iterable[tuple[str, str]],
+        quarantined: Iterable[Outcome],
+        excluded: Iterable[Outcome],
         files: Iterable[FileRow] = (),
-        links: Iterable[tuple[str, str, str | None, str | None, str | None]] = (),
+        links: Iterable[LinkRow] = (),
         run_id: int | None = None,
     ) -> Counter[str]:
         """Record one transform of a database in one transaction. Documents already loaded
@@ -163,9 +163,9 @@ class BulkRecording(LedgerBase):
                     outcome["transformed"] += 1
                 _release(session)
             for batch in _batches(quarantined):
-                rows = _documents(session, database_id, [unid for unid, _r, _d in batch])
+                rows = _documents(session, database_id, [o.unid for o in batch])
                 held = _unresolved(session, [row.id for row in rows.values()])
-                for unid, reason, detail in batch:
+                for unid, reason, detail in ((o.unid, o.reason, o.detail) for o in batch):
                     row = _row_of(rows, unid)
                     if State(row.state) not in _MOVABLE:
                         continue
@@ -187,9 +187,9 @@ class BulkRecording(LedgerBase):
                         )
                     outcome["quarantined"] += 1
                 _release(session)
-            for pairs in _batches(excluded):
-                rows = _documents(session, database_id, [unid for unid, _reason in pairs])
-                for unid, reason in pairs:
+            for left_out in _batches(excluded):
+                rows = _documents(session, database_id, [o.unid for o in left_out])
+                for unid, reason in ((o.unid, o.reason) for o in left_out):
                     row = _row_of(rows, unid)
                     if State(row.state) in _MOVABLE:
                         # Why it was left out stays with it: the report names it.
@@ -203,20 +203,20 @@ class BulkRecording(LedgerBase):
             removed = _mark_removed_files(session, database_id, transformed, keys, places)
             if removed:
                 outcome["files removed"] += removed
-            for link_batch in _batches(links, key=lambda link: link[0]):
-                rows = _documents(session, database_id, [unid for unid, *_ in link_batch])
+            for link_batch in _batches(links, key=lambda link: link.unid):
+                rows = _documents(session, database_id, [link.unid for link in link_batch])
                 # A document's links come together and stay in one batch, so replacing its
                 # links batch by batch replaces them once.
-                linked = {_row_of(rows, unid).id for unid, *_ in link_batch}
+                linked = {_row_of(rows, link.unid).id for link in link_batch}
                 session.execute(delete(Link).where(Link.document_id.in_(linked)))
-                for unid, kind, database, view, target in link_batch:
+                for link in link_batch:
                     session.add(
                         Link(
-                            document_id=_row_of(rows, unid).id,
-                            kind=kind,
-                            target_database=database,
-                            target_view=view,
-                            target_document=target,
+                            document_id=_row_of(rows, link.unid).id,
+                            kind=link.kind,
+                            target_database=link.target_database,
+                            target_view=link.target_view,
+                            target_document=link.target_document,
                         )
                     )
                 _release(session)

@@ -405,15 +405,13 @@ def _record(extract_dir: Path, out_dir: Path, sink: _StreamedOutputs, ledger: Le
         outcome = ledger.apply_transform(
             database_id,
             transformed=sink.transformed(database),
-            quarantined=((q.unid, q.reason, q.detail) for q in outcomes(QUARANTINE_FILE, database)),
-            excluded=((e.unid, e.reason) for e in outcomes(EXCLUDED_FILE, database)),
+            quarantined=outcomes(QUARANTINE_FILE, database),
+            excluded=outcomes(EXCLUDED_FILE, database),
             files=(
                 f for f in read_records(out_dir / FILES_FILE, FileRow) if f.database == database
             ),
             links=(
-                (link.unid, link.kind, link.target_database, link.target_view,
-                 link.target_document)
-                for link in read_records(out_dir / LINKS_FILE, LinkRow)
+                link for link in read_records(out_dir / LINKS_FILE, LinkRow)
                 if link.database == database
             ),
             run_id=run,
