@@ -471,14 +471,18 @@ class Loader:
             if outcome.database == self.mapping.replica_id and reasons.is_access(outcome.reason)
         }
         held.update({unid: PLAN_MISSING for unid in unplanned})
+        access = self.ledger.access_view(self.mapping.replica_id)
         for unid, why in sorted(held.items()):
             _state, item_id, _sha = view.get(unid, ("", None, ""))
             if item_id is None:
                 continue  # never loaded (or already removed): nothing stands anywhere
+            if access.get(unid) == (f"item:{item_id}", "withdrawn"):
+                continue  # shut by an earlier run, item and files: nothing to ask again
+            # Files first: the item's "withdrawn", recorded last, says both are shut.
+            await self._shut_files(database_id, libraries, unid, None, applier)
             target = by_id.get(list_of.get(unid, ""))
             if target is not None:
                 await self._shut(database_id, target, item_id, unid, applier)
-            await self._shut_files(database_id, libraries, unid, None, applier)
             self.ledger.quarantine(database_id, unid, "load", WITHDRAWN, why)
         for rows in rows_by_list.values():
             for row in rows:
